@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from rest_framework.views import APIView
+
+
+class ObtainTokenView(APIView):
+    pass

@@ -1,0 +1,15 @@
+"""``/api/v1/``: each app's router, token login, and the OpenAPI schema and docs."""
+
+from __future__ import annotations
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api.views import ObtainTokenView
+
+urlpatterns = [
+    path("", include("collections_app.api.urls")),
+    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,13 @@
+"""Top-level URLs: pages, accounts, admin and the versioned API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("collections_app.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("elvis.api.urls")),
+]

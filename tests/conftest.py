@@ -1,0 +1,127 @@
+"""Shared fixtures: role-named users at two institutions (A and B), as every test speaks of them."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from collections_app.models import Collection, Facility, Institution, Membership, Specimen
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture
+def institution_a(db) -> Institution:
+    return Institution.objects.create(code="INSTA", name="Institution A", country="GB")
+
+
+@pytest.fixture
+def institution_b(db) -> Institution:
+    return Institution.objects.create(code="INSTB", name="Institution B", country="DE")
+
+
+@pytest.fixture
+def collection_a(institution_a) -> Collection:
+    return Collection.objects.create(
+        institution=institution_a, code="ENT", name="Entomology", discipline="Entomology"
+    )
+
+
+@pytest.fixture
+def collection_b(institution_b) -> Collection:
+    return Collection.objects.create(
+        institution=institution_b, code="BOT", name="Herbarium", discipline="Botany"
+    )
+
+
+@pytest.fixture
+def facility_a(institution_a) -> Facility:
+    return Facility.objects.create(
+        institution=institution_a, name="Imaging suite", daily_capacity=2
+    )
+
+
+@pytest.fixture
+def specimen_a(collection_a) -> Specimen:
+    return Specimen.objects.create(
+        collection=collection_a,
+        catalog_number="A-0001",
+        scientific_name="Carabus auratus",
+        family="Carabidae",
+        country="FR",
+    )
+
+
+def _user(email: str, **extra):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_user(email=email, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def make_user(db):
+    return _user
+
+
+@pytest.fixture
+def researcher(db):
+    return _user("researcher@example.org", full_name="Rita Researcher")
+
+
+@pytest.fixture
+def outsider(db):
+    return _user("outsider@example.org", full_name="Otto Outsider")
+
+
+@pytest.fixture
+def coordinator_a(institution_a):
+    user = _user("coordinator-a@example.org", full_name="Cora Coordinator")
+    Membership.objects.create(
+        user=user, institution=institution_a, role=Membership.Role.COORDINATOR
+    )
+    return user
+
+
+@pytest.fixture
+def curator_a(institution_a):
+    user = _user("curator-a@example.org", full_name="Carl Curator")
+    Membership.objects.create(user=user, institution=institution_a, role=Membership.Role.CURATOR)
+    return user
+
+
+@pytest.fixture
+def coordinator_b(institution_b):
+    user = _user("coordinator-b@example.org", full_name="Bea Coordinator")
+    Membership.objects.create(
+        user=user, institution=institution_b, role=Membership.Role.COORDINATOR
+    )
+    return user
+
+
+@pytest.fixture
+def site_staff(db):
+    return _user("staff@example.org", full_name="Sam Staff", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.create_superuser(email="root@example.org", password=PASSWORD)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    """``api_as(user)``: an API client authenticated as ``user`` (forced, no token round trip)."""
+
+    def _as(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    return _as
