@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
 from collections_app.models import Collection, Facility, Institution, Membership, Specimen
 
 PASSWORD = "correct-horse-battery-9"
+
+
+def pytest_report_header(config) -> str:
+    if os.environ.get("TEST_REDIS_URL"):
+        return f"Redis broker tests: on ({os.environ['TEST_REDIS_URL']})"
+    return "Redis broker tests: NOT RUN (set TEST_REDIS_URL=redis://127.0.0.1:6379/15; CI does)"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Without TEST_REDIS_URL the Redis broker tests are deselected, and the header says so."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return
+    redis_items = [item for item in items if item.get_closest_marker("redis")]
+    if redis_items:
+        config.hook.pytest_deselected(items=redis_items)
+        items[:] = [item for item in items if not item.get_closest_marker("redis")]
 
 
 @pytest.fixture

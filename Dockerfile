@@ -1,0 +1,22 @@
+# ELViS production image: the web app (gunicorn), and the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    ELVIS_DATA_DIR=/srv/elvis/var \
+    STATIC_ROOT=/srv/elvis/staticfiles
+
+WORKDIR /srv/elvis/app
+COPY requirements.txt .
+RUN pip install -r requirements.txt \
+    && useradd --system --home /srv/elvis --uid 10001 elvis \
+    && mkdir -p /srv/elvis/var /srv/elvis/staticfiles \
+    && chown -R elvis /srv/elvis
+COPY --chown=elvis . .
+# collectstatic needs settings that load; the real secret comes from the environment at run time.
+RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
+    python manage.py collectstatic --noinput
+USER elvis
+EXPOSE 8000
+CMD ["gunicorn", "elvis.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,57 @@
+# ELViS — developer commands. `make run` and `make test` work on a fresh machine: they create the
+# virtualenv and install what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Redis broker integration tests run when TEST_REDIS_URL is set (CI sets it).
+TEST_REDIS_URL ?=
+
+.PHONY: install install-dev run serve worker beat migrate seed test test-fast lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make run: install, migrate, load demo data, then serve on 127.0.0.1:$(PORT) with a worker.
+run: install
+	PORT=$(PORT) BIN=$(BIN) scripts/run.sh
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: install
+	$(BIN)/python manage.py seed_demo
+
+worker: install
+	$(BIN)/celery -A elvis worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A elvis beat --loglevel=INFO
+
+## make test: the whole suite on the database DATABASE_URL names (SQLite by default).
+test: install-dev
+	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var staticfiles .pytest_cache

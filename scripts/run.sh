@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Serve ELViS for a person trying it out: migrate, load the demo data, start a Celery worker
+# (with its beat scheduler) beside the web server, and stop both together.
+# Embedded default: SQLite under var/ and kombu's filesystem broker under var/celery/;
+# DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis with the same code.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+PORT=${PORT:-8000}
+export DEBUG=${DEBUG:-1}
+
+"$BIN/python" manage.py migrate --noinput
+"$BIN/python" manage.py seed_demo
+
+mkdir -p var/log
+"$BIN/celery" -A elvis worker --beat --loglevel=INFO --concurrency=2 \
+  --logfile=var/log/worker.log &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+echo "Celery worker (pid $worker) running; its log is var/log/worker.log"
+echo "ELViS at http://127.0.0.1:$PORT/  (admin /admin/, API docs /api/v1/docs/)"
+"$BIN/python" manage.py runserver "127.0.0.1:$PORT"

@@ -1,0 +1,87 @@
+"""docker-compose.yml agrees with the settings: there is no Docker engine here to run it, so
+this test reads the file and checks what a `docker compose up` would depend on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+
+
+def _env_example_keys() -> set[str]:
+    keys = set()
+    for line in (ROOT / ".env.example").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keys.add(line.split("=", 1)[0])
+    return keys
+
+
+def _settings_variables() -> set[str]:
+    source = (ROOT / "elvis" / "settings.py").read_text()
+    return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+
+
+def _command(service: str) -> str:
+    command = SERVICES[service]["command"]
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def test_the_stack_has_the_five_services():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+
+
+def test_web_runs_gunicorn_on_the_wsgi_application_after_migrating():
+    command = _command("web")
+    assert "gunicorn elvis.wsgi:application" in command
+    assert command.index("migrate") < command.index("gunicorn")
+
+
+@pytest.mark.parametrize("service", ["worker", "beat"])
+def test_worker_and_beat_run_celery_on_the_project_app(service):
+    assert _command(service).startswith(f"celery -A elvis {service}")
+
+
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker"])
+def test_long_running_services_have_health_checks(service):
+    assert SERVICES[service]["healthcheck"]["test"]
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+def test_app_services_use_postgres_and_redis_and_wait_for_them(service):
+    config = SERVICES[service]
+    env = config["environment"]
+    assert (
+        env["DATABASE_URL"].startswith("postgres://") and "@postgres:5432/" in env["DATABASE_URL"]
+    )
+    assert env["REDIS_URL"].startswith("redis://redis:6379/")
+    assert env["DEBUG"] == "0"
+    assert config["env_file"] == ".env"
+    assert config["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert config["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_web_health_check_probes_the_health_endpoint():
+    assert "/healthz/" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+
+
+def test_every_variable_the_settings_read_is_documented_in_env_example():
+    missing = _settings_variables() - _env_example_keys()
+    assert not missing, f"add to .env.example: {sorted(missing)}"
+
+
+def test_every_app_variable_in_compose_is_one_the_settings_read():
+    unknown = set(SERVICES["web"]["environment"]) - _settings_variables()
+    assert not unknown
+
+
+def test_the_dockerfile_serves_the_same_wsgi_application():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "elvis.wsgi:application" in dockerfile
+    assert "requirements.txt" in dockerfile

@@ -1,0 +1,93 @@
+"""Production settings: DEBUG off is safe by default and `check --deploy` is clean."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_"))
+        and k not in {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CELERY_TASK_ALWAYS_EAGER"}
+    }
+    base.update(DJANGO_SETTINGS_MODULE="elvis.settings", ELVIS_DATA_DIR=str(tmp_path), **env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_is_clean_with_debug_off(tmp_path):
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        tmp_path=tmp_path,
+        DEBUG="0",
+        SECRET_KEY="k" * 20 + "-production-grade-secret-with-enough-entropy-1234567890",
+        ALLOWED_HOSTS="elvis.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_startup_refuses_a_missing_secret_key_when_debug_is_off(tmp_path):
+    result = _manage("check", tmp_path=tmp_path, DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("SESSION_COOKIE_SECURE", "True"),
+        ("CSRF_COOKIE_SECURE", "True"),
+        ("SECURE_SSL_REDIRECT", "True"),
+        ("SECURE_HSTS_SECONDS", "31536000"),
+        ("DEBUG", "False"),
+    ],
+)
+def test_debug_off_defaults_are_production_safe(tmp_path, name, expected):
+    result = _manage(
+        "shell",
+        "-c",
+        f"from django.conf import settings; print(settings.{name})",
+        tmp_path=tmp_path,
+        DEBUG="0",
+        SECRET_KEY="s" * 60,
+        ALLOWED_HOSTS="elvis.example.org",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+def test_embedded_mode_uses_sqlite_and_the_filesystem_broker_under_the_data_folder(tmp_path):
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.DATABASES['default']['ENGINE']); print(s.CELERY_BROKER_URL); "
+        "print(s.DATABASES['default']['NAME']); print(s.EMAIL_BACKEND)",
+        tmp_path=tmp_path,
+        DEBUG="1",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, broker, name, email = result.stdout.strip().splitlines()[-4:]
+    assert engine == "django.db.backends.sqlite3"
+    assert broker == "filesystem://"
+    assert name == str(tmp_path / "db.sqlite3")
+    assert email.endswith("filebased.EmailBackend")
