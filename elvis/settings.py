@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -48,10 +49,17 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "accounts",
     "collections_app",
+    "elvis.workflow",
+    "notifications",
+    "loans",
 ]
+
+# Where workflow events go (see elvis.workflow.events): in-app notifications with e-mail.
+ELVIS_EVENT_SINKS = ["notifications.sinks.notify_workflow_event"]
 
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
@@ -146,6 +154,8 @@ STORAGES = {
 }
 # Uploads are kept outside the web root and served only through permission-checked views.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+# Attachments (permits, loan agreements, images): PDF or image, at most this size.
+ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # E-mail: by default every message is written as a file a person can open under var/mail/.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -203,7 +213,13 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_TIMEZONE = TIME_ZONE
 # Project-wide tasks outside any app (apps' tasks.py modules are autodiscovered).
 CELERY_IMPORTS = ["elvis.tasks"]
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_TASK_DEFAULT_QUEUE: str = env.str("CELERY_QUEUE", default="celery")
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BEAT_SCHEDULE: dict = {
+    # Re-offer e-mails a broker outage left behind (see notifications.tasks).
+    "sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
+    "loan-reminders": {"task": "loans.send_reminders", "schedule": crontab(hour=6, minute=0)},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
@@ -212,10 +228,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
+    # Ordering is a validated filter inside each FilterSet (DRF's OrderingFilter ignores typos).
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "elvis.api.pagination.StrictPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -241,6 +255,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI served from our own static files: the docs work without internet access.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Cache: Redis when available (shared by processes: throttles, axes), else local memory.

@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("collections_app.urls")),
     path("accounts/", include("accounts.urls")),
+    path("loans/", include("loans.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("elvis.api.urls")),
 ]

@@ -143,3 +143,36 @@ def api_as(api):
         return client
 
     return _as
+
+
+@pytest.fixture
+def make_loan(researcher, institution_a, collection_a, specimen_a):
+    """``make_loan(status=..., **fields)``: a loan from the researcher to institution A with one
+    catalogued specimen and one described lot. The status is set directly: test set-up only."""
+    import datetime
+
+    from loans.models import LoanItem, LoanRequest
+
+    def _make(status: str = "draft", requester=None, specimens=None, **fields):
+        today = datetime.date.today()
+        loan = LoanRequest.objects.create(
+            requester=requester or researcher,
+            institution=institution_a,
+            title=fields.pop("title", "Revision of Carabus"),
+            purpose="Morphological revision of the genus.",
+            requested_start=today + datetime.timedelta(days=10),
+            requested_end=today + datetime.timedelta(days=100),
+            borrower_institution="University of Oslo, Natural History Museum",
+            shipping_address="Sars gate 1, 0562 Oslo, Norway",
+            **fields,
+        )
+        loan.collections.add(collection_a)
+        for specimen in specimens if specimens is not None else [specimen_a]:
+            LoanItem.objects.create(loan=loan, specimen=specimen)
+        LoanItem.objects.create(loan=loan, description="20 unsorted Carabidae, drawer 14")
+        if status != "draft":
+            LoanRequest.objects.filter(pk=loan.pk).update(status=status)
+            loan.refresh_from_db()
+        return loan
+
+    return _make

@@ -1,6 +1,15 @@
+"""The registry's router, included under ``/api/v1/`` by ``elvis.api.urls``."""
+
 from __future__ import annotations
 
 from rest_framework.routers import DefaultRouter
 
+from .views import CollectionViewSet, FacilityViewSet, InstitutionViewSet, SpecimenViewSet
+
 router = DefaultRouter()
+router.register("institutions", InstitutionViewSet, basename="institution")
+router.register("collections", CollectionViewSet, basename="collection")
+router.register("facilities", FacilityViewSet, basename="facility")
+router.register("specimens", SpecimenViewSet, basename="specimen")
+
 urlpatterns = router.urls

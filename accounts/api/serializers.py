@@ -1,0 +1,47 @@
+"""Token login: e-mail and password in, a token out, with django-axes counting the failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.helpers import get_cool_off
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import Throttled
+
+
+class LoginLockedOut(Throttled):
+    """django-axes' lockout as the API's 429 (with Retry-After), not AxesMiddleware's HTML page."""
+
+    default_detail = _("Too many failed log-ins for this account from your address.")
+    default_code = "locked_out"
+
+
+class LoginSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(
+        write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # django-axes marks the Django request (not DRF's wrapper) and counts failures per
+        # ``email`` credential (the USERNAME_FIELD), lower-cased so case variants count as one.
+        request: HttpRequest = self.context["request"]._request
+        user = authenticate(request, email=attrs["email"].lower(), password=attrs["password"])
+        if user is None:
+            if getattr(request, "axes_locked_out", False):
+                request.axes_locked_out = False  # answered here, not by AxesMiddleware
+                cool_off = get_cool_off(request)
+                raise LoginLockedOut(wait=cool_off.total_seconds() if cool_off else None)
+            raise serializers.ValidationError(
+                _("Unable to log in with this e-mail address and password."),
+                code="authorization",
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)

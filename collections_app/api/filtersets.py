@@ -1,0 +1,256 @@
+"""Query filters of the registry API.
+
+Every filter validates its value: django-filter's DRF backend turns an invalid value into a 400
+``{parameter: [messages]}``. Three stock behaviours are made strict here because they silently
+ignore garbage: booleans (``?is_available=maybe`` would mean "no filter"), ordering (DRF drops
+unknown fields) and out-of-range datetimes (which crash the database adapter instead).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
+
+from collections_app.models import Collection, Facility, Institution, Instrument, Specimen
+
+MAX_CAPACITY = 2**31 - 1
+
+
+class StrictBooleanField(forms.Field):
+    """``true``/``false``/``1``/``0`` (any case); anything else is an error, not "no filter"."""
+
+    default_error_messages = {"invalid": _("Use true or false.")}
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: str | None) -> bool | None:
+        if value in (None, ""):
+            return None
+        try:
+            return self._VALUES[str(value).lower()]
+        except KeyError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class StrictIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 datetime that the database can store (year 1 at +14:00 cannot be)."""
+
+    default_error_messages = {
+        "invalid": _("Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."),
+    }
+
+    def to_python(self, value: str | None) -> datetime | None:
+        parsed = super().to_python(value)
+        if parsed is not None:
+            try:
+                parsed.astimezone(UTC)
+            except (OverflowError, ValueError):
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return parsed
+
+
+class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = StrictIsoDateTimeField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number, as the schema says (NumberFilter alone would accept 1.5)."""
+
+    field_class = forms.IntegerField
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """A validated ``ordering`` (unknown fields: 400) ending in ``pk``, so pages never shift."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault(
+            "help_text", _("Sort by these fields, comma-separated; prefix - for descending.")
+        )
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        if not value:
+            return qs
+        return qs.order_by(*(self.get_ordering_value(param) for param in value if param), "pk")
+
+
+class CountryCodeFilter(django_filters.CharFilter):
+    """An ISO 3166-1 alpha-2 code in any case; a country name is an error, not an empty list."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("help_text", _("Two-letter ISO 3166-1 code, e.g. GB (any case)."))
+        kwargs.setdefault(
+            "validators",
+            [RegexValidator(r"^[A-Za-z]{2}$", _("Use the two-letter ISO 3166-1 code, e.g. GB."))],
+        )
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        return super().filter(qs, value.upper() if value else value)
+
+
+def _institution_by_code(field_name: str) -> django_filters.ModelChoiceFilter:
+    """An institution chosen by code (``?institution=NHM``); an unknown code is a 400."""
+    return django_filters.ModelChoiceFilter(
+        field_name=field_name,
+        queryset=Institution.objects.all(),
+        to_field_name="code",
+        help_text=_("Institution code, e.g. NHM or CSIC (MNCN)."),
+    )
+
+
+class RegistryFilterSet(django_filters.FilterSet):
+    """What every registry list offers: incremental sync by change time."""
+
+    updated_after = StrictIsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text=_(
+            "Only records changed at or after this ISO 8601 time (inclusive, so a sync that "
+            "resumes from the last seen updated_at misses nothing)."
+        ),
+    )
+
+
+class InstitutionFilterSet(RegistryFilterSet):
+    country = CountryCodeFilter()
+    code = django_filters.CharFilter(help_text=_("Exact code."))
+    code__iexact = django_filters.CharFilter(
+        field_name="code", lookup_expr="iexact", help_text=_("Code in any case.")
+    )
+    q = django_filters.CharFilter(
+        method="search", help_text=_("Name, code or city contains (any case).")
+    )
+    ordering = StableOrderingFilter(fields=("code", "name", "country", "updated_at"))
+
+    class Meta:
+        model = Institution
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(name__icontains=value) | Q(code__icontains=value) | Q(city__icontains=value)
+        )
+
+
+class CollectionFilterSet(RegistryFilterSet):
+    institution = _institution_by_code("institution")
+    institution_id = django_filters.ModelChoiceFilter(
+        field_name="institution",
+        queryset=Institution.objects.all(),
+        help_text=_("Institution id."),
+    )
+    code = django_filters.CharFilter(help_text=_("Exact collection code."))
+    discipline = django_filters.CharFilter(
+        lookup_expr="iexact", help_text=_("Discipline in any case, e.g. entomology.")
+    )
+    accepts_loans = StrictBooleanFilter()
+    accepts_visits = StrictBooleanFilter()
+    accepts_digitisation = StrictBooleanFilter()
+    q = django_filters.CharFilter(
+        method="search",
+        help_text=_("Name, code, discipline or taxonomic scope contains (any case)."),
+    )
+    ordering = StableOrderingFilter(
+        fields=(("institution__code", "institution"), "code", "name", "updated_at")
+    )
+
+    class Meta:
+        model = Collection
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(code__icontains=value)
+            | Q(discipline__icontains=value)
+            | Q(taxonomic_scope__icontains=value)
+        )
+
+
+class FacilityFilterSet(RegistryFilterSet):
+    institution = _institution_by_code("institution")
+    type = django_filters.ChoiceFilter(choices=Facility.Type.choices)
+    is_active = StrictBooleanFilter()
+    min_capacity = IntegerFilter(
+        field_name="daily_capacity",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_CAPACITY,
+        help_text=_("At least this many visitor places per day."),
+    )
+    q = django_filters.CharFilter(
+        method="search",
+        help_text=_("Name, description or an instrument's name contains (any case)."),
+    )
+    ordering = StableOrderingFilter(
+        fields=(("institution__code", "institution"), "name", "daily_capacity", "updated_at")
+    )
+
+    class Meta:
+        model = Facility
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # EXISTS rather than a join: a facility with two matching instruments is listed once
+        # without DISTINCT, which would also have to cover the prefetch and the count.
+        has_instrument = Exists(
+            Instrument.objects.filter(facility=OuterRef("pk"), name__icontains=value)
+        )
+        return queryset.filter(
+            Q(name__icontains=value) | Q(description__icontains=value) | has_instrument
+        )
+
+
+class SpecimenFilterSet(RegistryFilterSet):
+    institution = _institution_by_code("collection__institution")
+    collection = django_filters.ModelChoiceFilter(
+        queryset=Collection.objects.all(), help_text=_("Collection id.")
+    )
+    collection_code = django_filters.CharFilter(
+        field_name="collection__code", help_text=_("Exact collection code.")
+    )
+    catalog_number = django_filters.CharFilter(help_text=_("Exact catalogue number."))
+    scientific_name = django_filters.CharFilter(
+        lookup_expr="istartswith",
+        help_text=_("Scientific name starts with (any case), e.g. Carabus."),
+    )
+    family = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Family (any case)."))
+    type_status = django_filters.CharFilter(
+        lookup_expr="iexact", help_text=_("Type status (any case), e.g. holotype.")
+    )
+    country = django_filters.CharFilter(
+        lookup_expr="iexact", help_text=_("Country as recorded (any case).")
+    )
+    is_available = StrictBooleanFilter()
+    q = django_filters.CharFilter(
+        method="search",
+        help_text=_(
+            "Exact catalogue number, scientific name prefix, family, or locality contains."
+        ),
+    )
+    ordering = StableOrderingFilter(
+        fields=("catalog_number", "scientific_name", "family", "updated_at")
+    )
+
+    class Meta:
+        model = Specimen
+        fields: list[str] = []
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(
+            Q(catalog_number=value)
+            | Q(scientific_name__istartswith=value)
+            | Q(family__iexact=value)
+            | Q(locality__icontains=value)
+        )

@@ -1,0 +1,103 @@
+"""Registry endpoints: thin viewsets over base querysets that carry every join a page needs.
+
+Each base queryset is what keeps a list at a constant number of queries whatever the page size
+(pinned by ``tests/test_api_query_counts.py``), and ends its ordering in ``pk`` so that pages
+never overlap or skip rows.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.exceptions import PermissionDenied
+
+from collections_app.models import Collection, Facility, Institution, Specimen
+from collections_app.scoping import can_edit_institution_id
+
+from .filtersets import (
+    CollectionFilterSet,
+    FacilityFilterSet,
+    InstitutionFilterSet,
+    SpecimenFilterSet,
+)
+from .permissions import RegistryWritePermission
+from .serializers import (
+    CollectionSerializer,
+    FacilitySerializer,
+    InstitutionSerializer,
+    RegistrySerializer,
+    SpecimenSerializer,
+)
+
+
+class RegistryViewSet(viewsets.ModelViewSet):
+    """Public reads; writes by site staff and the owning institution's coordinators."""
+
+    permission_classes = [RegistryWritePermission]
+    # Ordering is a validated filter of each FilterSet: DRF's OrderingFilter ignores unknown fields.
+    filter_backends = [DjangoFilterBackend]
+    staff_only_actions: ClassVar[frozenset[str]] = frozenset()
+
+    def perform_create(self, serializer: RegistrySerializer) -> None:
+        self._save(serializer)
+
+    def perform_update(self, serializer: RegistrySerializer) -> None:
+        self._save(serializer)
+
+    def _save(self, serializer: RegistrySerializer) -> None:
+        """Check the institution the body targets (a create, or a move), then save and reload."""
+        if not can_edit_institution_id(self.request.user, serializer.target_institution_id()):
+            raise PermissionDenied(
+                _("You may only add or move records to institutions you coordinate.")
+            )
+        instance = serializer.save()
+        # Reload through the base queryset, so the answer has the same annotations as a read.
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+
+class InstitutionViewSet(RegistryViewSet):
+    """Museums, herbaria and universities. Only site staff add or remove institutions."""
+
+    queryset = Institution.objects.annotate(
+        collection_count=Count("collections", distinct=True),
+        facility_count=Count("facilities", distinct=True),
+    ).order_by("code", "pk")
+    serializer_class = InstitutionSerializer
+    filterset_class = InstitutionFilterSet
+    staff_only_actions = frozenset({"create", "destroy"})
+
+
+class CollectionViewSet(RegistryViewSet):
+    """Collections and the kinds of access (loans, visits, digitisation) each offers."""
+
+    queryset = Collection.objects.select_related("institution").order_by(
+        "institution__code", "code", "pk"
+    )
+    serializer_class = CollectionSerializer
+    filterset_class = CollectionFilterSet
+
+
+class FacilityViewSet(RegistryViewSet):
+    """Labs, imaging suites and workspaces, with their instruments and daily visitor places."""
+
+    queryset = (
+        Facility.objects.select_related("institution")
+        .prefetch_related("instruments")
+        .order_by("institution__code", "name", "pk")
+    )
+    serializer_class = FacilitySerializer
+    filterset_class = FacilityFilterSet
+
+
+class SpecimenViewSet(RegistryViewSet):
+    """Catalogued specimens (millions of rows): filter before paging through them."""
+
+    queryset = Specimen.objects.select_related("collection__institution").order_by(
+        "collection_id", "catalog_number", "pk"
+    )
+    serializer_class = SpecimenSerializer
+    filterset_class = SpecimenFilterSet

@@ -1,0 +1,65 @@
+"""Events of the workflow (``loan.approved`` …) and where they go.
+
+``emit`` runs inside the transition's transaction and hands the event to every sink named in
+``settings.ELVIS_EVENT_SINKS`` (in-app notifications and e-mail, later webhooks). Sinks record
+what must be delivered in the same transaction — so a rolled-back transition notifies no one —
+and enqueue the delivery with ``transaction.on_commit``; a sweeper re-enqueues whatever a
+broker outage left behind, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    request: Any
+    actor: Any
+    history: Any | None = None
+    message: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.name.split(".", 1)[0]
+
+
+Sink = Callable[[Event], None]
+
+
+@cache
+def sinks() -> tuple[Sink, ...]:
+    return tuple(import_string(path) for path in getattr(settings, "ELVIS_EVENT_SINKS", ()))
+
+
+def emit(
+    name: str, request: Any, *, actor: Any, history: Any | None = None, message: str = ""
+) -> Event:
+    event = Event(name=name, request=request, actor=actor, history=history, message=message)
+    for sink in sinks():
+        sink(event)
+    return event
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        if isinstance(o, models.Model):
+            return o.pk
+        if isinstance(o, models.QuerySet):
+            return [obj.pk for obj in o]
+        return super().default(o)
+
+
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """The action's cleaned data as JSON (dates as ISO strings, objects as ids) for history."""
+    return json.loads(json.dumps(data, cls=_Encoder))

@@ -1,0 +1,75 @@
+"""``perform``: the only way a request's status changes.
+
+It locks the request row, checks the table and the actor's role, validates and applies the
+action's own changes, writes one immutable history row, and emits the event — whose
+notifications and webhooks are dispatched only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, TypeVar
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import events
+from .errors import ActionForbidden, InvalidTransition, UnknownAction
+from .models import AccessRequest
+from .table import SUBMITTED
+
+logger = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=AccessRequest)
+
+
+def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -> R:
+    """Perform ``action`` on ``request`` as ``actor`` and return the updated request.
+
+    Raises ``UnknownAction`` (no such action), ``ActionForbidden`` (the actor holds no role
+    that may do it), ``InvalidTransition`` (not from the current state), or the action's own
+    ``ValidationError`` / ``ActionConflict``. Nothing is written unless everything succeeds.
+    """
+    model = type(request)
+    workflow = model.workflow
+    row = workflow.get(action)
+    if row is None:
+        raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
+
+    with transaction.atomic():
+        locked: R = model.objects.select_for_update().get(pk=request.pk)
+        roles = locked.actor_roles(actor)
+        if not roles & row.roles:
+            raise ActionForbidden(
+                _("You may not %(action)s this request.") % {"action": row.label.lower()}
+            )
+        if locked.status not in row.sources:
+            raise InvalidTransition(
+                _("“%(action)s” is not possible while the request is %(status)s.")
+                % {"action": row.label, "status": locked.get_status_display().lower()},
+                status=locked.status,
+                allowed_actions=workflow.allowed_from(locked.status, roles),
+            )
+        cleaned = row.clean(data)
+        from_status = locked.status
+        target = row.apply(locked, actor, cleaned) if row.apply else None
+        locked.status = target or row.target
+        update_fields = ["status", "updated_at", *row.fields]
+        if locked.status == SUBMITTED and locked.submitted_at is None:
+            locked.submitted_at = timezone.now()
+            update_fields.append("submitted_at")
+        locked.save(update_fields=update_fields)
+        entry = locked.history.create(
+            action=action,
+            from_status=from_status,
+            to_status=locked.status,
+            actor=actor,
+            comment=comment,
+            data=events.json_safe(cleaned),
+        )
+        events.emit(f"{workflow.kind}.{row.event}", locked, actor=actor, history=entry)
+    logger.info(
+        "%s: %s %s -> %s by %s", locked.reference, action, from_status, locked.status, actor.pk
+    )
+    return locked

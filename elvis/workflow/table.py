@@ -1,0 +1,141 @@
+"""Declarative transition tables (DESIGN.md §2).
+
+A kind's workflow is a table of ``action -> Transition(sources, target, roles)``. The table is
+the single source of truth for what may happen: ``perform`` enforces it, the API's
+``allowed_actions`` and the admin's action buttons are read from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+
+if TYPE_CHECKING:
+    from .models import AccessRequest
+
+# Roles an actor can hold towards one request (computed per request, see ``actor_roles``).
+REQUESTER = "requester"
+CURATOR = "curator"
+
+# Statuses shared by every kind.
+DRAFT = "draft"
+SUBMITTED = "submitted"
+UNDER_REVIEW = "under_review"
+CHANGES_REQUESTED = "changes_requested"
+APPROVED = "approved"
+REJECTED = "rejected"
+WITHDRAWN = "withdrawn"
+CANCELLED = "cancelled"
+
+Apply = Callable[["AccessRequest", Any, dict[str, Any]], "str | None"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the table.
+
+    ``apply(request, actor, data)`` makes the action's own changes on the locked request (the
+    fields it sets must be listed in ``fields``); it may return the target status when the table
+    allows several (``target`` is then ``None``), and may raise ``ValidationError`` or
+    ``ActionConflict``. ``form`` validates the action's input for every face (API, admin, pages).
+    """
+
+    action: str
+    sources: frozenset[str]
+    target: str | None
+    roles: frozenset[str]
+    event: str
+    label: str
+    form: type[forms.Form] | None = None
+    apply: Apply | None = None
+    fields: tuple[str, ...] = ()
+
+    def clean(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Validate the action's input with its form; raises ``forms.ValidationError``."""
+        if self.form is None:
+            return {}
+        form = self.form(data=data)
+        if not form.is_valid():
+            raise forms.ValidationError(form.errors.as_data())
+        return form.cleaned_data
+
+
+def transition(
+    action: str,
+    sources: Iterable[str],
+    target: str | None,
+    roles: Iterable[str],
+    *,
+    event: str,
+    label: str,
+    form: type[forms.Form] | None = None,
+    apply: Apply | None = None,
+    fields: Iterable[str] = (),
+) -> Transition:
+    return Transition(
+        action=action,
+        sources=frozenset(sources),
+        target=target,
+        roles=frozenset(roles),
+        event=event,
+        label=label,
+        form=form,
+        apply=apply,
+        fields=tuple(fields),
+    )
+
+
+@dataclass
+class Workflow:
+    """A kind's table. ``kind`` names its events (``loan.approved``) and its references."""
+
+    kind: str
+    transitions: dict[str, Transition] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, row in self.transitions.items():
+            if name != row.action:
+                raise ValueError(f"table key {name!r} does not match action {row.action!r}")
+
+    def extend(self, kind: str, *rows: Transition) -> Workflow:
+        """A new table: this one plus (or with replaced) ``rows``."""
+        merged = dict(self.transitions)
+        merged.update({row.action: row for row in rows})
+        return Workflow(kind=kind, transitions=merged)
+
+    def replace(self, action: str, **changes: Any) -> Transition:
+        """A copy of one row with some attributes changed (for a kind's variant of it)."""
+        row = self.transitions[action]
+        values = {name: getattr(row, name) for name in row.__dataclass_fields__}
+        values.update(changes)
+        for key in ("sources", "roles"):
+            values[key] = frozenset(values[key])
+        return Transition(**values)
+
+    def get(self, action: str) -> Transition | None:
+        return self.transitions.get(action)
+
+    def allowed_from(self, status: str, roles: Iterable[str]) -> list[str]:
+        """Actions that ``roles`` may perform from ``status``, in table order."""
+        held = set(roles)
+        return [
+            name
+            for name, row in self.transitions.items()
+            if status in row.sources and held & row.roles
+        ]
+
+    def actions_for_roles(self, roles: Iterable[str]) -> set[str]:
+        held = set(roles)
+        return {name for name, row in self.transitions.items() if held & row.roles}
+
+    @property
+    def statuses(self) -> set[str]:
+        found: set[str] = set()
+        for row in self.transitions.values():
+            found |= row.sources
+            if row.target:
+                found.add(row.target)
+        return found

@@ -1,0 +1,235 @@
+"""Specimen loans: the request, its items and permits, and their audit trail.
+
+The loan's ``status`` and the dispatch/return fields are written by the workflow
+(``loans.workflow``) through ``elvis.workflow.service.perform`` only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from elvis.workflow import models as core
+
+
+class LoanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    CANCELLED = "cancelled", _("Cancelled")
+    DISPATCHED = "dispatched", _("Dispatched")
+    ON_LOAN = "on_loan", _("On loan")
+    PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
+    RETURNED = "returned", _("Returned")
+    CLOSED = "closed", _("Closed")
+
+
+# Items are out of the collection in these states; overdue and availability depend on them.
+OUT_STATUSES = (LoanStatus.DISPATCHED, LoanStatus.ON_LOAN, LoanStatus.PARTIALLY_RETURNED)
+# A specimen promised or out in one of these cannot be promised to another loan.
+ACTIVE_STATUSES = (LoanStatus.APPROVED, *OUT_STATUSES)
+
+
+class LoanRequestQuerySet(core.AccessRequestQuerySet):
+    def with_overdue(self) -> LoanRequestQuerySet:
+        """Annotate ``overdue``: due date passed while items are still out (derived, not stored)."""
+        return self.annotate(
+            overdue=Case(
+                When(
+                    Q(status__in=OUT_STATUSES, due_date__lt=timezone.localdate()),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+
+    def overdue(self, flag: bool = True) -> LoanRequestQuerySet:
+        cond = Q(status__in=OUT_STATUSES, due_date__lt=timezone.localdate())
+        return self.filter(cond) if flag else self.exclude(cond)
+
+
+class LoanRequest(core.AccessRequest):
+    reference_prefix: ClassVar[str] = "LOAN"
+
+    status = models.CharField(
+        _("status"),
+        max_length=32,
+        choices=LoanStatus.choices,
+        default=LoanStatus.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    requested_start = models.DateField(_("loan wanted from"))
+    requested_end = models.DateField(_("loan wanted until"))
+    borrower_institution = models.CharField(
+        _("borrowing institution"),
+        max_length=255,
+        help_text=_("Loans go to institutions, not to private addresses."),
+    )
+    shipping_address = models.TextField(_("shipping address"))
+
+    carrier = models.CharField(_("carrier"), max_length=100, blank=True, editable=False)
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=100, blank=True, editable=False
+    )
+    shipped_on = models.DateField(_("shipped on"), null=True, blank=True, editable=False)
+    due_date = models.DateField(_("due date"), null=True, blank=True, editable=False)
+    original_due_date = models.DateField(
+        _("original due date"), null=True, blank=True, editable=False
+    )
+    received_on = models.DateField(_("received on"), null=True, blank=True, editable=False)
+    returned_on = models.DateField(_("fully returned on"), null=True, blank=True, editable=False)
+
+    objects = LoanRequestQuerySet.as_manager()
+
+    class Meta(core.AccessRequest.Meta):
+        verbose_name = _("loan request")
+        verbose_name_plural = _("loan requests")
+        indexes = [
+            *core.AccessRequest.Meta.indexes,
+            models.Index(fields=["status", "due_date"], name="loan_due_idx"),
+        ]
+
+    def get_absolute_url(self) -> str:
+        return reverse("loans:detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(
+            self.status in OUT_STATUSES and self.due_date and self.due_date < timezone.localdate()
+        )
+
+
+class LoanItem(models.Model):
+    """A specimen from the catalogue, or a described lot ("20 unsorted Carabidae, drawer 14")."""
+
+    loan = models.ForeignKey(
+        LoanRequest, on_delete=models.CASCADE, related_name="items", verbose_name=_("loan")
+    )
+    specimen = models.ForeignKey(
+        "collections_app.Specimen",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loan_items",
+        verbose_name=_("specimen"),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=255,
+        blank=True,
+        help_text=_("For lots not catalogued individually."),
+    )
+    quantity = models.PositiveIntegerField(_("count"), default=1)
+    returned_on = models.DateField(_("returned on"), null=True, blank=True)
+    return_condition = models.CharField(_("condition on return"), max_length=255, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("received by"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("loan item")
+        verbose_name_plural = _("loan items")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(specimen__isnull=False) | ~Q(description=""),
+                name="loan_item_specimen_or_description",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="loan_item_quantity_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["loan", "specimen"],
+                condition=Q(specimen__isnull=False),
+                name="loan_item_specimen_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.specimen) if self.specimen_id else f"{self.quantity} × {self.description}"
+
+    @property
+    def is_returned(self) -> bool:
+        return self.returned_on is not None
+
+
+class Permit(models.Model):
+    class Type(models.TextChoices):
+        CITES = "cites", _("CITES")
+        NAGOYA = "nagoya_abs", _("Nagoya / ABS")
+        EXPORT = "export", _("Export permit")
+        IMPORT = "import", _("Import permit")
+        COLLECTING = "collecting", _("Collecting permit")
+        OTHER = "other", _("Other")
+
+    loan = models.ForeignKey(
+        LoanRequest, on_delete=models.CASCADE, related_name="permits", verbose_name=_("loan")
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices)
+    number = models.CharField(_("number"), max_length=100)
+    issuing_authority = models.CharField(_("issuing authority"), max_length=255)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    document = models.ForeignKey(
+        "loans.LoanAttachment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("permit")
+        verbose_name_plural = _("permits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="permit_validity_in_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} {self.number}"
+
+
+class LoanHistory(core.HistoryEntry):
+    request = models.ForeignKey(
+        LoanRequest, on_delete=models.CASCADE, related_name="history", verbose_name=_("loan")
+    )
+
+    class Meta(core.HistoryEntry.Meta):
+        verbose_name = _("loan history entry")
+        verbose_name_plural = _("loan history")
+
+
+class LoanComment(core.Comment):
+    request = models.ForeignKey(
+        LoanRequest, on_delete=models.CASCADE, related_name="comments", verbose_name=_("loan")
+    )
+
+
+class LoanAttachment(core.Attachment):
+    request = models.ForeignKey(
+        LoanRequest, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("loan")
+    )

@@ -1,0 +1,57 @@
+"""Turning workflow events into notifications for the people they concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from collections_app.models import Membership
+from elvis.workflow.events import Event
+
+from .services import notify
+
+# Who hears of institution-side events: the people who handle requests there.
+CURATOR_ROLES = (Membership.Role.CURATOR, Membership.Role.COORDINATOR)
+
+
+def institution_curators(institution_id: int) -> list[Any]:
+    return list(
+        get_user_model()
+        .objects.filter(
+            memberships__institution_id=institution_id,
+            memberships__role__in=CURATOR_ROLES,
+            is_active=True,
+        )
+        .distinct()
+    )
+
+
+def audience(event: Event) -> list[Any]:
+    """The requester hears of what staff do; the institution's curators of what the requester
+    does. The actor is never told of their own action."""
+    request = event.request
+    if event.actor.pk == request.requester_id:
+        people = institution_curators(request.institution_id)
+    else:
+        people = [request.requester]
+    return [person for person in people if person.pk != event.actor.pk]
+
+
+def notify_workflow_event(event: Event) -> None:
+    request = event.request
+    history = event.history
+    notify(
+        audience(event),
+        event.name,
+        target=request,
+        context={
+            "request": request,
+            "actor": event.actor,
+            "history": history,
+            "status": request.get_status_display(),
+            "action": history.action.replace("_", " ") if history else "",
+            "url": request.get_absolute_url(),
+            "message": event.message,
+        },
+    )

@@ -1,0 +1,76 @@
+"""E-mail delivery of notifications: claimed by compare-and-set, retried, swept after outages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+Status = Notification.EmailStatus
+
+MAX_ATTEMPTS = 8
+# A claim older than this belongs to a worker that died mid-send; the row is offered again.
+STALE_CLAIM = timedelta(minutes=15)
+# Rows enqueued longer ago than this and still pending were lost with a broker; enqueue again.
+REENQUEUE_AFTER = timedelta(minutes=5)
+
+
+@shared_task(bind=True, name="notifications.deliver_email", max_retries=MAX_ATTEMPTS - 1)
+def deliver_email(self, notification_id: int) -> str:
+    """Send one notification's e-mail, at most once: only the task that claims the row sends."""
+    claimed = Notification.objects.filter(pk=notification_id, email_status=Status.PENDING).update(
+        email_status=Status.SENDING,
+        email_claimed_at=timezone.now(),
+        email_attempts=F("email_attempts") + 1,
+    )
+    if not claimed:
+        return "already handled"
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.recipient.email],
+    )
+    if notification.html_body:
+        message.attach_alternative(notification.html_body, "text/html")
+    try:
+        message.send()
+    except Exception as exc:  # SMTP and network errors: transient until attempts run out
+        final = notification.email_attempts >= MAX_ATTEMPTS
+        Notification.objects.filter(pk=notification_id).update(
+            email_status=Status.FAILED if final else Status.PENDING,
+            email_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        if final:
+            logger.error("e-mail %s failed for good: %s", notification_id, exc)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 3600)) from exc
+    Notification.objects.filter(pk=notification_id).update(
+        email_status=Status.SENT, email_sent_at=timezone.now(), email_error=""
+    )
+    return "sent"
+
+
+@shared_task(name="notifications.sweep_outbox")
+def sweep_outbox() -> int:
+    """Re-offer e-mails a broker outage or a dead worker left behind; returns how many."""
+    from .services import enqueue_emails
+
+    now = timezone.now()
+    Notification.objects.filter(
+        email_status=Status.SENDING, email_claimed_at__lt=now - STALE_CLAIM
+    ).update(email_status=Status.PENDING)
+    ids = list(
+        Notification.objects.filter(email_status=Status.PENDING)
+        .filter(Q(email_enqueued_at__isnull=True) | Q(email_enqueued_at__lt=now - REENQUEUE_AFTER))
+        .values_list("pk", flat=True)[:1000]
+    )
+    enqueue_emails(ids)
+    return len(ids)

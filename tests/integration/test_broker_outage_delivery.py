@@ -1,0 +1,78 @@
+"""A curator approves while Redis is down: the approval succeeds, and once a broker is back the
+e-mail goes out exactly once — with real processes: the approving process points at a dead port,
+then a real worker on a live Redis delivers what the sweeper re-offers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+from django.db import connection
+
+from notifications.models import Notification
+
+from .workers import ROOT, running_worker, worker_env
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+DEAD_BROKER = "redis://127.0.0.1:1/15"
+
+
+def database_url() -> str:
+    """The URL of the test database this test process uses, for the other processes."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def manage_shell(env: dict[str, str], code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_an_approval_during_a_broker_outage_is_mailed_exactly_once_when_it_is_back(
+    tmp_path, make_loan, curator_a
+):
+    live_broker = os.environ["TEST_REDIS_URL"]
+    loan = make_loan(status="submitted")
+    queue = f"it-{uuid.uuid4().hex[:8]}"
+    base = worker_env(tmp_path, DATABASE_URL=database_url(), CELERY_QUEUE=queue)
+    mail_dir = tmp_path / "mail"
+
+    # 1. The web process's broker is down: the approval still succeeds.
+    approve = (
+        "from elvis.workflow.service import perform; from loans.models import LoanRequest; "
+        "from accounts.models import User; "
+        f"loan = perform(LoanRequest.objects.get(pk={loan.pk}), 'approve', "
+        f"actor=User.objects.get(pk={curator_a.pk})); print(loan.status)"
+    )
+    assert manage_shell({**base, "REDIS_URL": DEAD_BROKER}, approve) == "approved"
+    note = Notification.objects.get()
+    assert note.email_status == "pending"
+    assert not mail_dir.exists() or not any(mail_dir.iterdir())
+
+    # 2. The broker is back: beat's sweeper re-offers the mail (twice here), one worker sends it.
+    live = {**base, "REDIS_URL": live_broker}
+    with running_worker(live, queue, tmp_path / "worker.log"):
+        sweep = "from notifications.tasks import sweep_outbox; print(sweep_outbox())"
+        assert manage_shell(live, sweep) == "1"
+        deadline = time.monotonic() + 60
+        while Notification.objects.get().email_status != "sent":
+            assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()
+            time.sleep(0.3)
+        Notification.objects.filter(pk=note.pk).update(email_enqueued_at=None)
+        manage_shell(live, sweep)  # a second offer of the same mail must not send it again
+        time.sleep(2)
+
+    files = list(mail_dir.iterdir())
+    assert len(files) == 1, [f.read_text()[:200] for f in files]
+    assert loan.reference in files[0].read_text()
+    assert Notification.objects.get().email_attempts == 1

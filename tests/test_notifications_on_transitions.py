@@ -1,0 +1,57 @@
+"""Every transition notifies the people it concerns: in the app and by e-mail, after commit."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from elvis.workflow.service import perform
+from notifications.models import Notification
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_submission_notifies_the_institutions_curators_not_the_requester(
+    make_loan, researcher, curator_a, coordinator_a, coordinator_b
+):
+    perform(make_loan(), "submit", actor=researcher)
+    recipients = set(Notification.objects.values_list("recipient__email", flat=True))
+    assert recipients == {curator_a.email, coordinator_a.email}
+    assert {m.to[0] for m in mail.outbox} == recipients
+    assert set(Notification.objects.values_list("event", flat=True)) == {"loan.submitted"}
+
+
+def test_an_approval_notifies_the_requester_with_text_and_html_mail(
+    make_loan, researcher, curator_a
+):
+    loan = make_loan(status="submitted")
+    perform(loan, "approve", actor=curator_a, comment="Enjoy the beetles.")
+    note = Notification.objects.get()
+    assert (note.recipient, note.event, note.email_status) == (researcher, "loan.approved", "sent")
+    assert note.url == f"/loans/{loan.pk}/"
+    [message] = mail.outbox
+    assert message.to == [researcher.email]
+    assert loan.reference in message.subject and "Approve" in message.subject
+    assert "Enjoy the beetles." in message.body and "Approved" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and f'href="http://127.0.0.1:8000/loans/{loan.pk}/"' in html
+
+
+def test_a_rolled_back_transition_notifies_no_one(make_loan, researcher):
+    loan = make_loan()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        perform(loan, "submit", actor=researcher)
+        raise RuntimeError("something later in the same transaction failed")
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+    loan.refresh_from_db()
+    assert loan.status == "draft"
+
+
+def test_e_mail_leaves_only_after_the_transaction_commits(make_loan, curator_a):
+    loan = make_loan(status="submitted")
+    with transaction.atomic():
+        perform(loan, "approve", actor=curator_a)
+        assert mail.outbox == []
+    assert len(mail.outbox) == 1
