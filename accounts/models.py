@@ -95,11 +95,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.full_name} <{self.email}>" if self.full_name else self.email
 
-    def clean(self) -> None:
-        super().clean()
+    def clean_fields(self, exclude=None) -> None:
+        # Normalise first: "https://orcid.org/0000-…" is valid input but too long to store as is.
         self.email = self.__class__.objects.normalize_email(self.email).lower()
         if self.orcid:
             self.orcid = normalize_orcid(self.orcid)
+        super().clean_fields(exclude=exclude)
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

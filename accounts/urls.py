@@ -1,5 +1,23 @@
+"""``/accounts/``: Django's auth views (login by e-mail) plus sign-up and profile."""
+
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-urlpatterns = [path("", include("django.contrib.auth.urls"))]
+from .forms import EmailAuthenticationForm
+from .views import ProfileView, SignupView
+
+urlpatterns = [
+    # Before the stock URLs, so that "login" uses the e-mail form.
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("signup/", SignupView.as_view(), name="signup"),
+    path("profile/", ProfileView.as_view(), name="profile"),
+    path("", include("django.contrib.auth.urls")),
+]

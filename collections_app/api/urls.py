@@ -7,9 +7,9 @@ from rest_framework.routers import DefaultRouter
 from .views import CollectionViewSet, FacilityViewSet, InstitutionViewSet, SpecimenViewSet
 
 router = DefaultRouter()
-router.register("institutions", InstitutionViewSet, basename="institution")
-router.register("collections", CollectionViewSet, basename="collection")
-router.register("facilities", FacilityViewSet, basename="facility")
-router.register("specimens", SpecimenViewSet, basename="specimen")
+router.register("institutions", InstitutionViewSet, basename="api-institution")
+router.register("collections", CollectionViewSet, basename="api-collection")
+router.register("facilities", FacilityViewSet, basename="api-facility")
+router.register("specimens", SpecimenViewSet, basename="api-specimen")
 
 urlpatterns = router.urls
