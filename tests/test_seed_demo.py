@@ -1,0 +1,180 @@
+"""``manage.py seed_demo``: a realistic, repeatable demo made from the real institution tables."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.authtoken.models import Token
+
+from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD
+from collections_app.demo.places import places_for
+from collections_app.demo.plans import INSTITUTIONS, PLANS
+from collections_app.demo.specimens import demo_specimens
+from collections_app.demo.taxa import FAMILIES, TAXA
+from collections_app.models import (
+    Collection,
+    Facility,
+    Institution,
+    Instrument,
+    Membership,
+    Specimen,
+)
+
+Role = Membership.Role
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    models = (Institution, Collection, Facility, Instrument, Specimen, Membership, Token)
+    return {
+        "users": get_user_model().objects.count(),
+        **{model.__name__: model.objects.count() for model in models},
+    }
+
+
+def login_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if DEMO_PASSWORD in line]
+
+
+@pytest.fixture
+def seeded(db) -> str:
+    return seed(specimens=300)
+
+
+def test_the_default_run_builds_thousands_of_specimens_of_real_families(db):
+    seed()
+
+    assert Institution.objects.count() == 20
+    assert Facility.objects.exists()
+    assert not Institution.objects.filter(collections=None).exists()
+    assert Specimen.objects.count() == 3000
+    families = set(Specimen.objects.values_list("family", flat=True).distinct())
+    assert len(families) >= 50
+    assert families <= FAMILIES
+
+
+def test_botanic_gardens_get_herbaria_and_seed_banks_museums_get_zoology(seeded):
+    kew = set(Collection.objects.filter(institution__code="RBGK").values_list("code", flat=True))
+    nhm = Collection.objects.filter(institution__code="NHM")
+
+    assert kew == {"HERB", "SEED"}
+    assert {"ENT", "PAL", "HERB"} <= set(nhm.values_list("code", flat=True))
+    assert set(nhm.values_list("discipline", flat=True)) >= {"Entomology", "Palaeontology"}
+
+
+def test_specimens_look_like_catalogue_data(seeded):
+    nhm_insects = Specimen.objects.filter(
+        collection__institution__code="NHM", collection__code="ENT"
+    )
+    kew_sheets = Specimen.objects.filter(
+        collection__institution__code="RBGK", collection__code="HERB"
+    )
+    specimens = list(Specimen.objects.all())
+
+    assert all(re.fullmatch(r"NHMUK010\d{6}", s.catalog_number) for s in nhm_insects)
+    assert all(re.fullmatch(r"K\d{9}", s.catalog_number) for s in kew_sheets)
+    assert all(re.fullmatch(r"[A-Z]{2}", s.country) and s.locality for s in specimens)
+    iso_date = r"\d{4}(-\d\d-\d\d(/\d{4}-\d\d-\d\d)?)?"  # a year, a day or an interval
+    assert all(re.fullmatch(iso_date, s.event_date) for s in specimens)
+    binomials = {
+        f"{genus} {epithet}"
+        for taxa in TAXA.values()
+        for genera in taxa.values()
+        for genus, epithets in genera.items()
+        for epithet in epithets
+    }
+    assert {s.scientific_name for s in specimens} <= binomials
+    types = [s.type_status for s in specimens if s.type_status]
+    assert 0 < len(types) < len(specimens) / 10
+
+
+def mfn_palaeontology(count: int) -> list[Specimen]:
+    collection = Collection(institution=Institution(code="MfN"), code="PAL")
+    return list(demo_specimens(collection, INSTITUTIONS["MfN"], PLANS["PAL"], count))
+
+
+def test_fossils_come_from_their_fossil_beds():
+    specimens = mfn_palaeontology(500)
+
+    archaeopteryx = {s.locality for s in specimens if s.family == "Archaeopterygidae"}
+    iguanodons = {s.locality for s in specimens if s.family == "Iguanodontidae"}
+    assert archaeopteryx
+    assert archaeopteryx <= {"Solnhofen, Bavaria", "Eichstätt, Bavaria"}
+    assert iguanodons == {"Bernissart, Hainaut"}
+
+
+def test_a_collections_specimens_do_not_depend_on_how_many_are_asked_for():
+    few, many = mfn_palaeontology(10), mfn_palaeontology(200)
+
+    assert [s.catalog_number for s in few] == [s.catalog_number for s in many[:10]]
+    assert [s.scientific_name for s in few] == [s.scientific_name for s in many[:10]]
+
+
+def test_every_demo_taxon_has_a_place_to_come_from():
+    for group, taxa in TAXA.items():
+        for family, genera in taxa.items():
+            for genus, epithets in genera.items():
+                for epithet in epithets:
+                    assert places_for(group, family, genus, epithet), (genus, epithet)
+
+
+def test_there_is_one_account_per_role_with_the_demo_password(seeded):
+    users = {user.email: user for user in get_user_model().objects.all()}
+    roles = set(
+        Membership.objects.values_list("user__email", "role", "institution__code").filter(
+            user__email__in=[account.email for account in ACCOUNTS]
+        )
+    )
+
+    assert all(users[account.email].check_password(DEMO_PASSWORD) for account in ACCOUNTS)
+    assert roles == {
+        ("curator.nhm@demo.example.org", Role.CURATOR, "NHM"),
+        ("coordinator.nhm@demo.example.org", Role.COORDINATOR, "NHM"),
+        ("curator.mfn@demo.example.org", Role.CURATOR, "MfN"),
+        ("api.nhm@demo.example.org", Role.API_CLIENT, "NHM"),
+    }
+    assert users["admin@demo.example.org"].is_superuser
+    assert not users["researcher@demo.example.org"].memberships.exists()
+    assert (
+        users["curator.mfn@demo.example.org"]
+        .curated_collections.filter(institution__code="MfN")
+        .exists()
+    )
+    assert Token.objects.filter(user__email="api.nhm@demo.example.org").exists()
+
+
+def test_the_logins_are_printed_with_a_warning_that_the_passwords_are_public(db):
+    output = seed(specimens=0)
+
+    assert len(login_lines(output)) == len(ACCOUNTS)
+    assert all(account.email in output for account in ACCOUNTS)
+    assert "passwords are public" in output
+
+
+def test_running_again_creates_nothing_and_resets_the_demo_passwords(seeded):
+    before = counts()
+    curator = get_user_model().objects.get(email="curator.nhm@demo.example.org")
+    curator.set_password("changed-by-someone-1")
+    curator.save()
+
+    again = seed(specimens=300)
+
+    assert counts() == before
+    curator.refresh_from_db()
+    assert curator.check_password(DEMO_PASSWORD)
+    assert login_lines(again) == login_lines(seeded)
+    assert "0 new specimens" in again
+
+
+def test_a_negative_specimen_count_is_refused(db):
+    with pytest.raises(CommandError, match="--specimens"):
+        seed(specimens=-1)
