@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("collections_app.urls")),
     path("accounts/", include("accounts.urls")),
     path("loans/", include("loans.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("elvis.api.urls")),
 ]
