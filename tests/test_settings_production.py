@@ -17,7 +17,15 @@ def _manage(*args: str, tmp_path: Path, **env: str) -> subprocess.CompletedProce
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_"))
-        and k not in {"SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CELERY_TASK_ALWAYS_EAGER"}
+        and k
+        not in {
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "CELERY_TASK_ALWAYS_EAGER",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "EMAIL_URL",
+        }
     }
     base.update(DJANGO_SETTINGS_MODULE="elvis.settings", ELVIS_DATA_DIR=str(tmp_path), **env)
     return subprocess.run(
