@@ -13,10 +13,10 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Model, Q, QuerySet, URLField
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from elvis.admin import is_autocomplete, may_use_admin
+from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
 
 from .models import Collection, Facility, Institution, Instrument, Membership, Specimen
 from .scoping import (
@@ -102,14 +102,7 @@ class InstitutionScoped:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class InstitutionScopedAdmin(InstitutionScoped, admin.ModelAdmin):
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            # Another institution's row looks exactly like a missing one, as in the API.
-            raise Http404(_("Not found."))
-        return obj
-
+class InstitutionScopedAdmin(NotFoundOutsideScope, InstitutionScoped, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
         # The form already limits the choices; this stops a forged POST that moves the object
         # to (or creates it under) an institution the user does not coordinate.

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.admin import AdminSite
 from django.contrib.admin.apps import AdminConfig
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -50,3 +51,15 @@ class ElvisAdminSite(AdminSite):
         from accounts.admin import AdminLoginForm
 
         return AdminLoginForm
+
+
+class NotFoundOutsideScope:
+    """ModelAdmin mixin: an object outside the user's queryset answers 404, exactly like a
+    missing one (Django's default redirects with "doesn't exist", which leaks nothing either,
+    but the API and pages answer 404 and the admin should agree)."""
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
+        if obj is None:
+            raise Http404(_("Not found."))
+        return obj

@@ -30,12 +30,12 @@ from django.views.decorators.http import require_POST
 from collections_app.admin import InstitutionFilter, institution_code
 from collections_app.models import Collection
 from collections_app.scoping import is_site_staff
-from elvis.admin import may_use_admin
+from elvis.admin import NotFoundOutsideScope, may_use_admin
 from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from elvis.workflow.comments import post_comment
-from elvis.workflow.errors import ActionForbidden, WorkflowError
+from elvis.workflow.errors import ActionForbidden, InvalidTransition, UnknownAction, WorkflowError
 from elvis.workflow.models import staff_institution_ids
-from elvis.workflow.service import perform
+from elvis.workflow.service import check_allowed, perform
 from elvis.workflow.table import CURATOR, Transition
 
 from .models import LoanAttachment, LoanComment, LoanHistory, LoanItem, LoanRequest, Permit
@@ -248,7 +248,7 @@ def bulk_perform(modeladmin: LoanRequestAdmin, request: HttpRequest, queryset, *
 
 
 @admin.register(LoanRequest)
-class LoanRequestAdmin(admin.ModelAdmin):
+class LoanRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     list_display = (
         "reference",
         "title",
@@ -317,13 +317,6 @@ class LoanRequestAdmin(admin.ModelAdmin):
             .with_overdue()
             .select_related("requester", "institution")
         )
-
-    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
-        obj = super().get_object(request, object_id, from_field)
-        if obj is None:
-            # Another institution's request looks exactly like a missing one, as in the API.
-            raise Http404(_("Not found."))
-        return obj
 
     def get_list_filter(self, request: HttpRequest):
         if is_site_staff(request.user):
@@ -456,19 +449,15 @@ class LoanRequestAdmin(admin.ModelAdmin):
 
     def action_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
         loan = self.get_object(request, str(object_id))
-        row = LOAN_WORKFLOW.get(action)
-        if row is None:
-            raise Http404(_("Unknown action."))
-        if not loan.actor_roles(request.user) & row.roles:
-            raise PermissionDenied
         change_url = self.admin_url("change", loan.pk)
-        if loan.status not in row.sources:
-            self.message_user(
-                request,
-                _("“%(action)s” is not possible while the request is %(status)s.")
-                % {"action": row.label, "status": loan.get_status_display().lower()},
-                messages.ERROR,
-            )
+        try:
+            row = check_allowed(loan, action, actor=request.user)
+        except UnknownAction as error:
+            raise Http404(error.message) from error
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except InvalidTransition as error:
+            self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(change_url)
 
         form_class = action_form_class(row)

@@ -6,14 +6,12 @@ import datetime
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from elvis.workflow.table import CURATOR
 from loans.models import LoanRequest
 from loans.workflow import LOAN_WORKFLOW
-from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -359,72 +357,3 @@ def test_a_bulk_action_acts_on_each_selected_loan_and_reports_failures(
         f"Start review failed for 1 request: {draft.reference}: "
         "“Start review” is not possible while the request is draft."
     )
-
-
-@pytest.fixture
-def failed_email(researcher) -> Notification:
-    return Notification.objects.create(
-        recipient=researcher,
-        event="loan.approved",
-        subject="Your loan request was approved",
-        body="LOAN-2026-000001 was approved.",
-        reference="LOAN-2026-000001",
-        email_status=Notification.EmailStatus.FAILED,
-        email_attempts=8,
-        email_error="SMTPServerDisconnected: gone",
-    )
-
-
-def notification_url(view: str = "changelist") -> str:
-    return reverse(f"admin:notifications_notification_{view}")
-
-
-@pytest.mark.parametrize("role", ["curator_a", "coordinator_a"])
-def test_institution_staff_do_not_see_the_notification_outbox(client, request, role):
-    client.force_login(request.getfixturevalue(role))
-
-    assert client.get(notification_url()).status_code == 403
-
-
-def test_site_staff_resend_a_failed_email_and_leave_sent_ones_alone(
-    client, site_staff, researcher, failed_email, django_capture_on_commit_callbacks
-):
-    sent = Notification.objects.create(
-        recipient=researcher,
-        event="loan.dispatched",
-        subject="Your loan was dispatched",
-        body="On its way.",
-        email_status=Notification.EmailStatus.SENT,
-        email_attempts=1,
-    )
-    client.force_login(site_staff)
-    listing = client.get(notification_url())
-    assert set(listing.context["cl"].result_list) == {failed_email, sent}
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            notification_url(),
-            {"action": "resend_email", "_selected_action": [failed_email.pk, sent.pk]},
-        )
-
-    assert response.status_code == 302
-    failed_email.refresh_from_db()
-    sent.refresh_from_db()
-    assert (failed_email.email_status, failed_email.email_attempts) == ("sent", 1)
-    assert sent.email_status == "sent" and sent.email_attempts == 1
-    [message] = mail.outbox
-    assert (message.to, message.subject) == ([researcher.email], failed_email.subject)
-    assert messages_of(response) == [
-        "1 e-mail queued again.",
-        "1 notification had not failed and was left alone.",
-    ]
-
-
-def test_notifications_are_read_only_even_for_site_staff(client, site_staff, failed_email):
-    client.force_login(site_staff)
-
-    assert client.get(notification_url("add")).status_code == 403
-    change = reverse("admin:notifications_notification_change", args=[failed_email.pk])
-    assert client.post(change, {"subject": "Edited"}).status_code == 403
-    failed_email.refresh_from_db()
-    assert failed_email.subject == "Your loan request was approved"

@@ -17,11 +17,36 @@ from django.utils.translation import gettext as _
 from . import events
 from .errors import ActionForbidden, InvalidTransition, UnknownAction
 from .models import AccessRequest
-from .table import SUBMITTED
+from .table import SUBMITTED, Transition
 
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=AccessRequest)
+
+
+def check_allowed(request: AccessRequest, action: str, *, actor) -> Transition:
+    """The table row for ``action`` if ``actor`` may perform it on ``request`` now.
+
+    Raises ``UnknownAction``, ``ActionForbidden`` or ``InvalidTransition``. ``perform`` runs it
+    on the locked row; faces that show an action's form first run it to refuse early.
+    """
+    workflow = type(request).workflow
+    row = workflow.get(action)
+    if row is None:
+        raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
+    roles = request.actor_roles(actor)
+    if not roles & row.roles:
+        raise ActionForbidden(
+            _("You may not %(action)s this request.") % {"action": row.label.lower()}
+        )
+    if request.status not in row.sources:
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the request is %(status)s.")
+            % {"action": row.label, "status": request.get_status_display().lower()},
+            status=request.status,
+            allowed_actions=workflow.allowed_from(request.status, roles),
+        )
+    return row
 
 
 def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -> R:
@@ -33,24 +58,12 @@ def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -
     """
     model = type(request)
     workflow = model.workflow
-    row = workflow.get(action)
-    if row is None:
+    if workflow.get(action) is None:
         raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
 
     with transaction.atomic():
         locked: R = model.objects.select_for_update().get(pk=request.pk)
-        roles = locked.actor_roles(actor)
-        if not roles & row.roles:
-            raise ActionForbidden(
-                _("You may not %(action)s this request.") % {"action": row.label.lower()}
-            )
-        if locked.status not in row.sources:
-            raise InvalidTransition(
-                _("“%(action)s” is not possible while the request is %(status)s.")
-                % {"action": row.label, "status": locked.get_status_display().lower()},
-                status=locked.status,
-                allowed_actions=workflow.allowed_from(locked.status, roles),
-            )
+        row = check_allowed(locked, action, actor=actor)
         cleaned = row.clean(data)
         from_status = locked.status
         target = row.apply(locked, actor, cleaned) if row.apply else None
