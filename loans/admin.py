@@ -31,6 +31,7 @@ from collections_app.admin import InstitutionFilter, institution_code
 from collections_app.models import Collection
 from collections_app.scoping import is_site_staff
 from elvis.admin import NotFoundOutsideScope, may_use_admin
+from elvis.workflow.attachments import attachment_response
 from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from elvis.workflow.comments import post_comment
 from elvis.workflow.errors import ActionForbidden, InvalidTransition, UnknownAction, WorkflowError
@@ -434,16 +435,7 @@ class LoanRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     ) -> FileResponse:
         loan = self.get_object(request, str(object_id))
         attachment = get_object_or_404(loan.attachments, pk=attachment_id)
-        try:
-            handle = attachment.file.open("rb")
-        except OSError as error:
-            raise Http404(_("The file is missing.")) from error
-        return FileResponse(
-            handle,
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
+        return attachment_response(attachment)
 
     # -- one transition: its form, then perform ----------------------------------------------
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
@@ -85,3 +86,25 @@ def save_attachment(model, *, request, upload: UploadedFile, uploaded_by, descri
     attachment.file.save(f"upload{sniffed.extension}", upload, save=False)
     attachment.save()
     return attachment
+
+
+def attachment_response(attachment) -> FileResponse:
+    """Stream a stored attachment as a download. Callers check visibility first.
+
+    Served as an attachment under its original name, never rendered by the browser
+    (nosniff, a sandboxing CSP) and never cached by shared caches.
+    """
+    try:
+        handle = attachment.file.open("rb")
+    except OSError as exc:
+        raise Http404(_("The file is no longer stored.")) from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
