@@ -90,3 +90,16 @@ def test_oversized_files_are_refused_as_too_large(make_loan, researcher, setting
     upload = SimpleUploadedFile("big.pdf", PDF + b"0" * 2000, content_type="application/pdf")
     with pytest.raises(AttachmentTooLarge):
         save_attachment(LoanAttachment, request=make_loan(), upload=upload, uploaded_by=researcher)
+
+
+@pytest.mark.django_db
+def test_only_the_requester_and_institution_staff_may_attach(
+    make_loan, outsider, coordinator_b, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    loan = make_loan()
+    for person in (outsider, coordinator_b):
+        upload = SimpleUploadedFile("permit.pdf", PDF, content_type="application/pdf")
+        with pytest.raises(ActionForbidden):
+            save_attachment(LoanAttachment, request=loan, upload=upload, uploaded_by=person)
+    assert not LoanAttachment.objects.exists()

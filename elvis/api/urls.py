@@ -9,6 +9,7 @@ from accounts.api.views import ObtainTokenView
 
 urlpatterns = [
     path("", include("collections_app.api.urls")),
+    path("", include("loans.api.urls")),
     path("", include("notifications.api.urls")),
     path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -16,6 +16,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from .errors import ActionForbidden
+
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "TIFF": "image/tiff", "WEBP": "image/webp"}
 EXTENSIONS = {
     "application/pdf": ".pdf",
@@ -73,7 +75,12 @@ def sniff(upload: UploadedFile) -> SniffedFile:
 
 
 def save_attachment(model, *, request, upload: UploadedFile, uploaded_by, description: str = ""):
-    """Validate ``upload`` and store it as ``model`` (a kind's Attachment) on ``request``."""
+    """Validate ``upload`` and store it as ``model`` (a kind's Attachment) on ``request``.
+
+    Only the requester and the institution's staff may attach; callers check visibility first.
+    """
+    if not request.actor_roles(uploaded_by):
+        raise ActionForbidden(_("You may not add files to this request."))
     sniffed = sniff(upload)
     attachment = model(
         request=request,
