@@ -43,6 +43,7 @@ beat: install
 
 ## make test: the whole suite on the database DATABASE_URL names (SQLite by default).
 test: install-dev
+	scripts/ensure-chromium.sh
 	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev
