@@ -51,6 +51,8 @@ def notify_workflow_event(event: Event) -> None:
             "history": history,
             "status": request.get_status_display(),
             "action": history.action.replace("_", " ") if history else "",
+            # "loan.items_returned" -> "items returned": what happened, for subjects.
+            "what_happened": event.name.split(".", 1)[1].replace("_", " "),
             "url": request.get_absolute_url(),
             "message": event.message,
         },

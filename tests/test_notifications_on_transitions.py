@@ -32,7 +32,7 @@ def test_an_approval_notifies_the_requester_with_text_and_html_mail(
     assert note.url == f"/loans/{loan.pk}/"
     [message] = mail.outbox
     assert message.to == [researcher.email]
-    assert loan.reference in message.subject and "Approve" in message.subject
+    assert message.subject == f"[ELViS] {loan.reference} approved — {loan.title}"
     assert "Enjoy the beetles." in message.body and "Approved" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and f'href="http://127.0.0.1:8000/loans/{loan.pk}/"' in html

@@ -31,7 +31,7 @@ def test_a_requesters_message_reaches_the_curators(make_loan, researcher, curato
     assert loan.comments.get().body == "Could drawer 14 come too?"
     [message] = mail.outbox
     assert message.to == [curator_a.email]
-    assert "New message" in message.subject and "drawer 14" in message.body
+    assert "has a new message" in message.subject and "drawer 14" in message.body
 
 
 @pytest.mark.django_db
