@@ -90,10 +90,8 @@ class StateConflictSerializer(ErrorDetailSerializer):
 
 
 FIELD_ERRORS = OpenApiResponse(
-    response={
-        "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
-    },
+    # Nested fields nest their errors (items -> index -> field), so values are not only lists.
+    response={"type": "object", "additionalProperties": True},
     description=_("Invalid input: {field: [messages]}."),
 )
 FORBIDDEN = OpenApiResponse(

@@ -1,0 +1,12 @@
+"""API-wide views."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+
+def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:
+    """Any URL under /api/v1/ that matches no route: a JSON 404, like every other API error
+    (not the site's HTML page), e.g. ``/api/v1/loan-requests/0.5/``."""
+    return JsonResponse({"detail": _("Not found.")}, status=404)
