@@ -48,3 +48,14 @@ def test_unknown_api_urls_answer_a_json_404(client, url):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_to_unknown_api_urls_answer_a_json_404_not_a_csrf_page(method):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/loan-requests/0.5/approve/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
