@@ -8,7 +8,7 @@ PORT ?= 8000
 # Redis broker integration tests run when TEST_REDIS_URL is set (CI sets it).
 TEST_REDIS_URL ?=
 
-.PHONY: install install-dev run serve worker beat migrate seed test test-fast lint format bench clean
+.PHONY: install install-dev run worker beat migrate seed test fuzz schema lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ beat: install
 test: install-dev
 	scripts/ensure-chromium.sh
 	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+
+## make fuzz: schemathesis against the live API on a throwaway PostgreSQL database (FUZZ_PG).
+fuzz: install-dev
+	BIN=$(BIN) scripts/fuzz-api.sh
+
+## make schema: regenerate the committed OpenAPI document (CI fails when it is stale).
+schema: install-dev
+	DJANGO_SETTINGS_MODULE=elvis.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""User admin for site staff, and the admin login form that lets institution staff in.
+"""User admin for site staff, the admin login form that lets institution staff in, and the
+coordinators' pages for their institutions' partner systems (API clients) and tokens.
 
 Coordinators never browse users. They only need to pick one when adding a member or a contact
 curator, through the autocomplete endpoint, and there they find their own institutions' members
@@ -9,19 +10,32 @@ widget would be worse: it shows the user behind any id typed, so ids could be wa
 
 from __future__ import annotations
 
-from django.contrib import admin
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
-from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from collections_app.models import Institution, Membership
 from collections_app.scoping import coordinated_institution_ids, is_site_staff
-from elvis.admin import is_autocomplete, may_use_admin
+from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
 
-from .models import User
+from .models import ApiClient, ApiToken, User
+from .tokens import issue
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -132,3 +146,269 @@ class UserAdmin(DjangoUserAdmin):
         found, _may_have_duplicates = super().get_search_results(request, colleagues, search_term)
         exact_email = Q(email__iexact=search_term.strip())
         return queryset.filter(Q(pk__in=found.values("pk")) | exact_email), False
+
+
+# --- Partner systems and their tokens ----------------------------------------------------------
+
+
+def may_manage_clients(user: User, institution_id: int | None = None) -> bool:
+    """Superusers, and coordinators (of ``institution_id`` when given), manage API clients."""
+    if not (user.is_active and user.is_authenticated):
+        return False
+    if user.is_superuser:
+        return True
+    ids = coordinated_institution_ids(user)
+    return bool(ids) if institution_id is None else institution_id in ids
+
+
+def clients_managed_by(user: User) -> QuerySet[ApiClient]:
+    """API clients of the institutions ``user`` coordinates (all of them for superusers).
+
+    Only accounts that no one signs into with a password: a coordinator who gave a person an
+    ``api_client`` membership must not be able to mint tokens that act as that person.
+    """
+    membership = Q(memberships__role=Membership.Role.API_CLIENT)
+    if not user.is_superuser:
+        membership &= Q(memberships__institution__in=coordinated_institution_ids(user))
+    return ApiClient.objects.filter(
+        membership,
+        password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        is_staff=False,
+        is_superuser=False,
+    ).distinct()
+
+
+class ApiClientCreationForm(forms.ModelForm):
+    """A partner system's account: a name, a contact address and the institution it acts for.
+
+    It never logs in with a password; it uses the tokens issued on its page.
+    """
+
+    institution = forms.ModelChoiceField(
+        queryset=Institution.objects.none(),
+        label=_("institution"),
+        help_text=_("The client acts for this institution, with curator rights, in the API."),
+    )
+    #: The institutions the signed-in user may choose (set per request by the admin).
+    institution_choices: QuerySet[Institution] = Institution.objects.none()
+
+    class Meta:
+        model = ApiClient
+        fields = ("full_name", "email")
+        labels = {"full_name": _("system name"), "email": _("contact e-mail")}
+        help_texts = {
+            "full_name": _("e.g. NHM collections management system"),
+            "email": _("Who runs the system; also its login name, never used with a password."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].required = True
+        self.fields["institution"].queryset = self.institution_choices
+
+
+class IssueTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("name"), max_length=100, help_text=_("What will use it, e.g. nightly sync.")
+    )
+    valid_until = forms.DateField(
+        label=_("valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Optional: the token stops working after this day (UTC)."),
+    )
+
+    def clean_valid_until(self) -> date | None:
+        valid_until = self.cleaned_data["valid_until"]
+        if valid_until is not None and valid_until < timezone.now().date():
+            raise ValidationError(_("Choose today or a later day."))
+        return valid_until
+
+    def expires_at(self) -> datetime | None:
+        """The end of the chosen day, UTC."""
+        valid_until = self.cleaned_data["valid_until"]
+        if valid_until is None:
+            return None
+        return datetime.combine(valid_until + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+class ApiTokenInline(admin.TabularInline):
+    """The client's tokens, read-only: issued and revoked through their own pages."""
+
+    model = ApiToken
+    fields = ("name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at", "revoke")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description=_("revoke"))
+    def revoke(self, token: ApiToken) -> str:
+        if not token.is_usable:
+            return "—"
+        url = reverse("admin:accounts_apiclient_revoke_token", args=[token.user_id, token.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Revoke"))
+
+    def has_view_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return may_manage_clients(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """Partner systems of the coordinator's institutions, and their API tokens.
+
+    A token's key is shown once, on the page that issues it; only its hash is kept. To stop a
+    client altogether, clear ``active``: all its tokens then fail with 401.
+    """
+
+    list_display = ("full_name", "email", "institutions", "usable_tokens", "last_used", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("full_name", "email")
+    fields = ("full_name", "email", "is_active", "institutions", "date_joined")
+    readonly_fields = ("institutions", "date_joined")
+    inlines = (ApiTokenInline,)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApiClient]:
+        memberships = Membership.objects.filter(role=Membership.Role.API_CLIENT).select_related(
+            "institution"
+        )
+        usable = Q(api_tokens__in=ApiToken.objects.usable())
+        return (
+            clients_managed_by(request.user)
+            .prefetch_related(Prefetch("memberships", queryset=memberships))
+            .annotate(
+                usable_token_count=Count("api_tokens", filter=usable, distinct=True),
+                last_token_use=Max("api_tokens__last_used_at"),
+            )
+        )
+
+    @admin.display(description=_("institution"))
+    def institutions(self, client: ApiClient) -> str:
+        return ", ".join(membership.institution.code for membership in client.memberships.all())
+
+    @admin.display(description=_("usable tokens"), ordering="usable_token_count")
+    def usable_tokens(self, client: ApiClient) -> int:
+        return client.usable_token_count
+
+    @admin.display(description=_("last used"), ordering="last_token_use")
+    def last_used(self, client: ApiClient) -> datetime | None:
+        return client.last_token_use
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_manage_clients(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return may_manage_clients(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_manage_clients(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        return may_manage_clients(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ApiClient | None = None) -> bool:
+        # Its requests and history refer to it; deactivate instead.
+        return False
+
+    def get_form(self, request: HttpRequest, obj: ApiClient | None = None, **kwargs: Any):
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        institutions = Institution.objects.order_by("code")
+        if not request.user.is_superuser:
+            institutions = institutions.filter(pk__in=coordinated_institution_ids(request.user))
+        form = type(
+            "ApiClientCreationForm",
+            (ApiClientCreationForm,),
+            {"institution_choices": institutions},
+        )
+        return super().get_form(request, obj, form=form, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: ApiClient | None = None):
+        if obj is None:
+            return [(None, {"fields": ("full_name", "email", "institution")})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiClient | None = None):
+        return self.readonly_fields if obj is not None else ()
+
+    def get_inlines(self, request: HttpRequest, obj: ApiClient | None):
+        return self.inlines if obj is not None else ()
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: ApiClient, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        institution = form.cleaned_data["institution"]
+        # The form offers only these; this stops a forged POST naming another institution.
+        if not may_manage_clients(request.user, institution.pk):
+            raise PermissionDenied
+        obj.set_unusable_password()
+        obj.home_institution = institution
+        super().save_model(request, obj, form, change)
+        Membership.objects.create(
+            user=obj, institution=institution, role=Membership.Role.API_CLIENT
+        )
+
+    # Issuing and revoking tokens: pages of their own, so a key is never part of a form's
+    # round trip or a URL, and is shown exactly once (admin_view makes every page no-store).
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/tokens/issue/",
+                view(self.issue_token_view),
+                name="accounts_apiclient_issue_token",
+            ),
+            path(
+                "<int:object_id>/tokens/<int:token_id>/revoke/",
+                view(self.revoke_token_view),
+                name="accounts_apiclient_revoke_token",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request: HttpRequest, client: ApiClient, title: str) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": client,
+            "title": title,
+            "change_url": reverse("admin:accounts_apiclient_change", args=[client.pk]),
+        }
+
+    def issue_token_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        client = self.get_object(request, str(object_id))
+        form = IssueTokenForm(request.POST if request.method == "POST" else None)
+        title = _("Issue an API token for %(client)s") % {"client": client.get_full_name()}
+        context = self._context(request, client, title)
+        if not form.is_valid():
+            return TemplateResponse(
+                request, "admin/accounts/apiclient/issue_token.html", {**context, "form": form}
+            )
+        token, key = issue(client, form.cleaned_data["name"], form.expires_at())
+        self.log_change(request, client, _("Issued API token %(token)s.") % {"token": token})
+        context.update(token=token, key=key, title=_("API token issued"))
+        return TemplateResponse(request, "admin/accounts/apiclient/token_issued.html", context)
+
+    def revoke_token_view(self, request: HttpRequest, object_id: int, token_id: int):
+        client = self.get_object(request, str(object_id))
+        token = get_object_or_404(client.api_tokens, pk=token_id)
+        context = self._context(request, client, _("Revoke API token %(token)s") % {"token": token})
+        if request.method != "POST":
+            return TemplateResponse(
+                request, "admin/accounts/apiclient/revoke_token.html", {**context, "token": token}
+            )
+        if token.revoke():
+            self.log_change(request, client, _("Revoked API token %(token)s.") % {"token": token})
+        messages.success(request, _("The token %(token)s is revoked.") % {"token": token})
+        return HttpResponseRedirect(context["change_url"])

@@ -6,10 +6,15 @@ The registry is public to read (like GRSciColl); writes are scoped per instituti
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+
+from .search import KEY_LENGTH, search_key
 
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use the two-letter ISO 3166-1 code, e.g. GB or DE.")
@@ -168,13 +173,86 @@ class Instrument(models.Model):
         return self.name
 
 
+class SearchKeyField(models.CharField):
+    """Text compared byte by byte: collation "C" on PostgreSQL (SQLite compares so already).
+
+    Under a language collation a b-tree index can neither answer a prefix range nor give the
+    order of ``ORDER BY``; under "C" one index on the column does both (see
+    ``collections_app.search``). Set per database here, as SQLite has no "C" collation.
+    """
+
+    def db_parameters(self, connection) -> dict:
+        parameters = super().db_parameters(connection)
+        if connection.vendor == "postgresql":
+            parameters["collation"] = "C"
+        return parameters
+
+
+class SpecimenQuerySet(models.QuerySet):
+    """Bulk writes skip ``save()``: these keep the search key in step with the name anyway."""
+
+    def bulk_create(
+        self,
+        objs: Iterable[Specimen],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Sequence[str] | None = None,
+        unique_fields: Sequence[str] | None = None,
+    ) -> list[Specimen]:
+        objs = list(objs)
+        for specimen in objs:
+            specimen.scientific_name_key = search_key(specimen.scientific_name)
+        return super().bulk_create(
+            objs,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_conflicts=update_conflicts,
+            update_fields=_with_search_key(update_fields),
+            unique_fields=unique_fields,
+        )
+
+    def bulk_update(
+        self, objs: Iterable[Specimen], fields: Sequence[str], batch_size: int | None = None
+    ) -> int:
+        objs = list(objs)
+        if "scientific_name" in fields:
+            for specimen in objs:
+                specimen.scientific_name_key = search_key(specimen.scientific_name)
+        return super().bulk_update(objs, _with_search_key(fields), batch_size=batch_size)
+
+
+def _with_search_key(fields: Sequence[str] | None) -> Sequence[str] | None:
+    """``fields`` plus the search key when they write the scientific name."""
+    if fields is None or "scientific_name" not in fields:
+        return fields
+    return [*fields, "scientific_name_key"] if "scientific_name_key" not in fields else fields
+
+
 class Specimen(TimeStamped):
+    """One catalogued object. Millions of rows: every search goes through ``search``, whose
+    terms and orderings are exactly what the indexes below answer."""
+
     collection = models.ForeignKey(
-        Collection, on_delete=models.CASCADE, related_name="specimens", verbose_name=_("collection")
+        Collection,
+        on_delete=models.CASCADE,
+        related_name="specimens",
+        verbose_name=_("collection"),
+        # Served by the (collection, catalog_number) constraint and the (collection, key) index.
+        db_index=False,
     )
     catalog_number = models.CharField(_("catalogue number"), max_length=100)
-    occurrence_id = models.CharField(_("occurrence ID"), max_length=255, blank=True, db_index=True)
+    # Not indexed: nothing looks specimens up by it, and every index slows imports.
+    occurrence_id = models.CharField(_("occurrence ID"), max_length=255, blank=True)
     scientific_name = models.CharField(_("scientific name"), max_length=255, blank=True)
+    scientific_name_key = SearchKeyField(
+        _("scientific name search key"),
+        max_length=KEY_LENGTH,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("The name folded for searching (lower case, no accents); kept on save."),
+    )
     family = models.CharField(_("family"), max_length=100, blank=True)
     type_status = models.CharField(_("type status"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=100, blank=True)
@@ -186,6 +264,10 @@ class Specimen(TimeStamped):
     is_available = models.BooleanField(
         _("available"), default=True, help_text=_("Not on loan, not destroyed.")
     )
+    # Indexed with the id below, which serves both ``updated_after`` and the sync order.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = SpecimenQuerySet.as_manager()
 
     class Meta:
         ordering = ["collection_id", "catalog_number"]
@@ -196,16 +278,60 @@ class Specimen(TimeStamped):
                 fields=["collection", "catalog_number"], name="specimen_catalog_number_unique"
             )
         ]
+        # Each index is equalities (or none) followed by an ordering of ``search.ORDERINGS``,
+        # so a filtered, ordered page is one range read. Few on purpose: each one slows imports
+        # (bench/README.md measures how much).
         indexes = [
-            models.Index(fields=["catalog_number"], name="specimen_catalog_idx"),
-            models.Index(fields=["scientific_name"], name="specimen_sciname_idx"),
-            models.Index(fields=["family"], name="specimen_family_idx"),
-            models.Index(fields=["type_status"], name="specimen_type_status_idx"),
-            models.Index(fields=["country"], name="specimen_country_idx"),
+            models.Index(Upper("catalog_number"), "id", name="specimen_catalog_upper_idx"),
+            models.Index(fields=["scientific_name_key", "id"], name="specimen_name_key_idx"),
+            models.Index(
+                fields=["collection", "scientific_name_key", "id"],
+                name="specimen_collection_name_idx",
+            ),
+            models.Index(
+                Upper("family"), "scientific_name_key", "id", name="specimen_family_name_idx"
+            ),
+            models.Index(
+                Upper("country"), "scientific_name_key", "id", name="specimen_country_name_idx"
+            ),
+            # "Carabidae from France": both are common, their combination may be rare, so
+            # walking either index alone can read tens of thousands of rows for one page.
+            models.Index(
+                Upper("family"),
+                Upper("country"),
+                "scientific_name_key",
+                "id",
+                name="specimen_family_country_idx",
+            ),
+            # Types are a few percent of a catalogue, so partial indexes on them are small and
+            # cheap to keep: one per combination researchers ask for (types of a family, of a
+            # country), where walking one index and filtering by the other can read thousands.
+            *(
+                models.Index(
+                    Upper("type_status"),
+                    *columns,
+                    "scientific_name_key",
+                    "id",
+                    name=name,
+                    condition=~models.Q(type_status=""),
+                )
+                for name, columns in (
+                    ("specimen_type_name_idx", ()),
+                    ("specimen_type_family_idx", (Upper("family"),)),
+                    ("specimen_type_country_idx", (Upper("country"),)),
+                )
+            ),
+            models.Index(fields=["updated_at", "id"], name="specimen_updated_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.catalog_number} {self.scientific_name}".strip()
+
+    def save(self, *args, **kwargs) -> None:
+        self.scientific_name_key = search_key(self.scientific_name)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = _with_search_key(list(kwargs["update_fields"]))
+        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -222,12 +221,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Re-offer e-mails a broker outage left behind (see notifications.tasks).
     "sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "loan-reminders": {"task": "loans.send_reminders", "schedule": crontab(hour=6, minute=0)},
+    "purge-idempotency-keys": {
+        "task": "accounts.purge_idempotency_keys",
+        "schedule": crontab(minute=17),
+    },
 }
+# Tokens issued by POST /api/v1/auth/token/ expire after this many days.
+API_LOGIN_TOKEN_LIFETIME = timedelta(days=env.int("API_LOGIN_TOKEN_DAYS", default=30))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # First: it supplies the 401 challenge (WWW-Authenticate: Token).
+        "accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -238,13 +244,17 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "elvis.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "elvis.api.throttling.AnonymousThrottle",
+        "elvis.api.throttling.ApiTokenThrottle",
+        "elvis.api.throttling.UserThrottle",
     ],
+    # Client addresses behind proxies: the same count as for login lock-outs.
+    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/minute"),
         "user": env.str("THROTTLE_USER", default="3000/minute"),
         "login": env.str("THROTTLE_LOGIN", default="20/minute"),
+        "token": env.str("THROTTLE_TOKEN", default="3000/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -265,6 +275,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "elvis.api.schema.add_error_responses",
+        "elvis.api.idempotency.document_idempotency",
     ],
 }
 

@@ -26,6 +26,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {  # noqa: F405
     "anon": "100000/minute",
     "user": "100000/minute",
     "login": "100000/minute",
+    "token": "100000/minute",
 }
 # Serve static files through the finders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -160,7 +160,9 @@ def dispatch(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
     loan.shipped_on = data["shipped_on"]
     loan.due_date = data["due_date"]
     loan.original_due_date = data["due_date"]
-    Specimen.objects.filter(loan_items__loan=loan).update(is_available=False)
+    Specimen.objects.filter(loan_items__loan=loan).update(
+        is_available=False, updated_at=timezone.now()
+    )
 
 
 def confirm_receipt(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
@@ -192,7 +194,9 @@ def return_items(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> str:
     LoanItem.objects.filter(pk__in=data["items"]).update(
         returned_on=data["returned_on"], return_condition=data["condition"], received_by=actor
     )
-    Specimen.objects.filter(loan_items__pk__in=data["items"]).update(is_available=True)
+    Specimen.objects.filter(loan_items__pk__in=data["items"]).update(
+        is_available=True, updated_at=timezone.now()
+    )
     if len(data["items"]) == len(outstanding):
         loan.returned_on = data["returned_on"]
         return LoanStatus.RETURNED

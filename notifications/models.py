@@ -11,10 +11,16 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class NotificationQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Every bulk change (read, e-mail status) moves ``updated_at``, for partners' sync."""
+        kwargs.setdefault("updated_at", timezone.now())
+        return super().update(**kwargs)
+
     def for_user(self, user) -> NotificationQuerySet:
         return self.filter(recipient=user) if user.is_authenticated else self.none()
 
@@ -55,6 +61,7 @@ class Notification(models.Model):
         help_text=_("Set for reminders: one notification per key, however often beat runs."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
 
     email_status = models.CharField(

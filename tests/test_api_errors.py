@@ -191,3 +191,14 @@ def test_a_model_validation_error_from_deeper_code_is_a_400_with_field_errors():
 
     assert response.status_code == 400
     assert response.data == {"code": ["Bad code."]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/v1/specimens/", "/api/v1/institutions/", "/api/v1/loan-requests/"]
+)
+def test_updated_after_with_an_extreme_but_valid_offset_is_answered_not_a_500(
+    api_as, researcher, path
+):
+    response = api_as(researcher).get(path, {"updated_after": "0520-10-27T17:18:18+23:23"})
+    assert response.status_code == 200

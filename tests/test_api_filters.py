@@ -166,7 +166,8 @@ def test_facility_filters(api, registry, params, expected):
         ({"q": "NHM-2"}, ["NHM-2"]),
         ({"q": "quercus"}, ["NHM-2"]),
         ({"q": "fagaceae"}, ["NHM-2"]),
-        ({"q": "guadarrama"}, ["M-1"]),
+        # Localities are not searched: a "contains" over millions of rows has no index.
+        ({"q": "guadarrama"}, []),
         ({"q": "robur"}, []),
     ],
 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.models import ApiToken
+from accounts.tokens import DEFAULT_LOGIN_TOKEN_LIFETIME, hash_key
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -16,18 +17,27 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/auth/token/"
 
 
-def test_the_right_password_returns_a_token(api, researcher):
+def test_the_right_password_returns_a_hashed_login_token_that_expires(api, researcher):
     response = api.post(URL, {"email": "researcher@example.org", "password": PASSWORD})
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=researcher).key}
+    assert list(response.json()) == ["token"]
+    token = ApiToken.objects.get(user=researcher)
+    assert token.key_hash == hash_key(response.json()["token"])
+    assert token.name.startswith("login ")
+    expected_expiry = timezone.now() + DEFAULT_LOGIN_TOKEN_LIFETIME
+    assert abs(token.expires_at - expected_expiry).total_seconds() < 60
 
 
-def test_logging_in_again_returns_the_same_token_and_records_the_login(api, researcher):
-    first = api.post(URL, {"email": researcher.email, "password": PASSWORD}).json()
-    second = api.post(URL, {"email": researcher.email, "password": PASSWORD}).json()
+def test_each_login_issues_a_new_token_and_records_the_login(api, researcher):
+    first = api.post(URL, {"email": researcher.email, "password": PASSWORD}).json()["token"]
+    second = api.post(URL, {"email": researcher.email, "password": PASSWORD}).json()["token"]
 
-    assert first == second
+    assert first != second
+    assert ApiToken.objects.filter(user=researcher).count() == 2
+    for key in (first, second):
+        client = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+        assert client.get("/api/v1/notifications/").status_code == 200
     researcher.refresh_from_db()
     assert researcher.last_login is not None
 
@@ -55,7 +65,7 @@ def test_an_inactive_user_gets_no_token(api, researcher):
     response = api.post(URL, {"email": researcher.email, "password": PASSWORD})
 
     assert response.status_code == 400
-    assert not Token.objects.filter(user=researcher).exists()
+    assert not ApiToken.objects.filter(user=researcher).exists()
 
 
 @pytest.mark.parametrize(
@@ -86,7 +96,7 @@ def test_repeated_failures_lock_the_account_out_even_with_the_right_password(api
     assert locked.status_code == 429
     assert int(locked["Retry-After"]) == settings.AXES_COOLOFF_TIME.total_seconds()
     assert "detail" in locked.json()
-    assert not Token.objects.filter(user=researcher).exists()
+    assert not ApiToken.objects.filter(user=researcher).exists()
 
 
 def test_failures_in_different_letter_cases_count_against_one_account(api, researcher):
@@ -120,8 +130,9 @@ def test_a_successful_login_resets_the_failure_count(api, researcher):
 
 
 @pytest.fixture
-def login_rate_of_two_per_minute(monkeypatch):
-    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "login", "2/minute")
+def login_rate_of_two_per_minute(settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     cache.clear()
     yield
     cache.clear()
@@ -131,6 +142,21 @@ def test_the_endpoint_is_rate_limited_per_address(api, researcher, login_rate_of
     statuses = [
         api.post(URL, {"email": researcher.email, "password": PASSWORD}).status_code
         for _ in range(3)
+    ]
+
+    assert statuses == [200, 200, 429]
+
+
+def test_a_forged_forwarded_address_does_not_lift_the_login_limit(
+    api, researcher, login_rate_of_two_per_minute
+):
+    statuses = [
+        api.post(
+            URL,
+            {"email": researcher.email, "password": PASSWORD},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(3)
     ]
 
     assert statuses == [200, 200, 429]

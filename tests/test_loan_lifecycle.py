@@ -172,3 +172,12 @@ def test_overdue_is_derived_from_the_due_date_while_items_are_out(make_loan):
     assert late.is_overdue
     flags = dict(LoanRequest.objects.with_overdue().values_list("title", "overdue"))
     assert flags == {"late": True, "in time": False, "back": False}
+
+
+def test_lending_and_returning_a_specimen_moves_its_updated_at(make_loan, curator_a, specimen_a):
+    loan = make_loan(status="approved")
+    before = specimen_a.updated_at
+    perform(loan, "dispatch", actor=curator_a, carrier="DHL", tracking_number="T1",
+            due_date=days(60))  # fmt: skip
+    specimen_a.refresh_from_db()
+    assert specimen_a.updated_at > before and not specimen_a.is_available

@@ -75,3 +75,15 @@ def test_garbage_filters_are_a_400(api_as, researcher, inbox):
 
 def test_anonymous_callers_get_401(api):
     assert api.get("/api/v1/notifications/").status_code == 401
+
+
+def test_reading_moves_updated_at_so_partners_can_sync(api_as, researcher, inbox):
+    api = api_as(researcher)
+    before = inbox.updated_at
+    api.post(f"/api/v1/notifications/{inbox.pk}/read/")
+    inbox.refresh_from_db()
+    assert inbox.updated_at > before
+    listed = api.get(
+        "/api/v1/notifications/", {"updated_after": before.isoformat(), "ordering": "updated_at"}
+    ).json()["results"]
+    assert [n["id"] for n in listed] == [inbox.pk]

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
+from accounts.models import ApiToken
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD
 from collections_app.demo.places import places_for
 from collections_app.demo.plans import INSTITUTIONS, PLANS
@@ -34,7 +34,7 @@ def seed(**options) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = (Institution, Collection, Facility, Instrument, Specimen, Membership, Token)
+    models = (Institution, Collection, Facility, Instrument, Specimen, Membership, ApiToken)
     return {
         "users": get_user_model().objects.count(),
         **{model.__name__: model.objects.count() for model in models},
@@ -149,7 +149,7 @@ def test_there_is_one_account_per_role_with_the_demo_password(seeded):
         .curated_collections.filter(institution__code="MfN")
         .exists()
     )
-    assert Token.objects.filter(user__email="api.nhm@demo.example.org").exists()
+    assert ApiToken.objects.filter(user__email="api.nhm@demo.example.org").exists()
 
 
 def test_the_logins_are_printed_with_a_warning_that_the_passwords_are_public(db):
@@ -173,6 +173,20 @@ def test_running_again_creates_nothing_and_resets_the_demo_passwords(seeded):
     assert curator.check_password(DEMO_PASSWORD)
     assert login_lines(again) == login_lines(seeded)
     assert "0 new specimens" in again
+
+
+def printed_token(output: str) -> str:
+    return re.search(r"API token of api\.nhm@demo\.example\.org: (\S+)", output).group(1)
+
+
+def test_the_printed_partner_token_works_until_a_rerun_replaces_it(db, api):
+    first = printed_token(seed(specimens=0))
+    second = printed_token(seed(specimens=0))
+
+    api.credentials(HTTP_AUTHORIZATION=f"Token {second}")
+    assert api.get("/api/v1/loan-requests/").status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Token {first}")
+    assert api.get("/api/v1/loan-requests/").status_code == 401
 
 
 def test_a_negative_specimen_count_is_refused(db):

@@ -1,15 +1,20 @@
-"""Token login: e-mail and password in, a token out, with django-axes counting the failures."""
+"""Token login (e-mail and password in, a token out, django-axes counting the failures) and
+the caller's own tokens."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from axes.helpers import get_cool_off
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import Throttled
+
+from accounts.models import ApiToken
 
 
 class LoginLockedOut(Throttled):
@@ -45,3 +50,30 @@ class LoginSerializer(serializers.Serializer):
 
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(read_only=True)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token as its owner sees it later: never the key, only its prefix."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at"]
+        read_only_fields = ["id", "prefix", "created_at", "last_used_at", "revoked_at"]
+        extra_kwargs = {"expires_at": {"help_text": _("Optional; must be in the future.")}}
+
+    def validate_expires_at(self, value: datetime | None) -> datetime | None:
+        if value is not None and value <= timezone.now():
+            raise serializers.ValidationError(_("The expiry must be in the future."))
+        return value
+
+
+class IssuedApiTokenSerializer(ApiTokenSerializer):
+    """A token just issued: the only answer that carries its key."""
+
+    token = serializers.CharField(
+        read_only=True, help_text=_("The key, for Authorization: Token <key>. Shown once only.")
+    )
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
+        read_only_fields = [*ApiTokenSerializer.Meta.read_only_fields, "token"]

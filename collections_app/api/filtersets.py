@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
 
 from collections_app.models import Collection, Facility, Institution, Instrument, Specimen
+from collections_app.search import ORDERINGS, search_specimens
 
 MAX_CAPACITY = 2**31 - 1
 
@@ -51,12 +52,13 @@ class StrictIsoDateTimeField(IsoDateTimeField):
 
     def to_python(self, value: str | None) -> datetime | None:
         parsed = super().to_python(value)
-        if parsed is not None:
-            try:
-                parsed.astimezone(UTC)
-            except (OverflowError, ValueError):
-                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
-        return parsed
+        if parsed is None:
+            return None
+        try:
+            # In UTC: PostgreSQL refuses offsets Python accepts (e.g. +23:23, found by fuzzing).
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -212,7 +214,15 @@ class FacilityFilterSet(RegistryFilterSet):
         )
 
 
+class SearchTermFilter(django_filters.CharFilter):
+    """A term of the shared specimen search: validated here, applied by ``search_specimens``."""
+
+
 class SpecimenFilterSet(RegistryFilterSet):
+    """Specimen filters. The search terms and the ordering go to ``search_specimens`` in one
+    call, so the API finds exactly what the admin and the specimen picker find, from the same
+    indexes."""
+
     institution = _institution_by_code("collection__institution")
     collection = django_filters.ModelChoiceFilter(
         queryset=Collection.objects.all(), help_text=_("Collection id.")
@@ -220,37 +230,40 @@ class SpecimenFilterSet(RegistryFilterSet):
     collection_code = django_filters.CharFilter(
         field_name="collection__code", help_text=_("Exact collection code.")
     )
-    catalog_number = django_filters.CharFilter(help_text=_("Exact catalogue number."))
-    scientific_name = django_filters.CharFilter(
-        lookup_expr="istartswith",
-        help_text=_("Scientific name starts with (any case), e.g. Carabus."),
-    )
-    family = django_filters.CharFilter(lookup_expr="iexact", help_text=_("Family (any case)."))
-    type_status = django_filters.CharFilter(
-        lookup_expr="iexact", help_text=_("Type status (any case), e.g. holotype.")
-    )
-    country = django_filters.CharFilter(
-        lookup_expr="iexact", help_text=_("Country as recorded (any case).")
-    )
-    is_available = StrictBooleanFilter()
-    q = django_filters.CharFilter(
-        method="search",
+    catalog_number = SearchTermFilter(help_text=_("Exact catalogue number (any case)."))
+    scientific_name = SearchTermFilter(
         help_text=_(
-            "Exact catalogue number, scientific name prefix, family, or locality contains."
-        ),
+            "Scientific name starts with, in any case and with or without accents, e.g. carabus."
+        )
     )
-    ordering = StableOrderingFilter(
-        fields=("catalog_number", "scientific_name", "family", "updated_at")
+    family = SearchTermFilter(help_text=_("Family (any case)."))
+    type_status = SearchTermFilter(help_text=_("Type status (any case), e.g. holotype."))
+    country = SearchTermFilter(help_text=_("Country as recorded (any case)."))
+    is_available = StrictBooleanFilter()
+    q = SearchTermFilter(
+        help_text=_(
+            "Exact catalogue number, start of a scientific name, or family (any case). "
+            "Localities are not searched."
+        )
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(name, name) for base in ORDERINGS for name in (base, f"-{base}")],
+        help_text=_(
+            "One of scientific_name (the default), catalog_number, family or updated_at; "
+            "prefix - for descending. Partners syncing with updated_after page by updated_at."
+        ),
     )
 
     class Meta:
         model = Specimen
         fields: list[str] = []
 
-    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(
-            Q(catalog_number=value)
-            | Q(scientific_name__istartswith=value)
-            | Q(family__iexact=value)
-            | Q(locality__icontains=value)
-        )
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        terms: dict[str, str] = {}
+        for name, value in self.form.cleaned_data.items():
+            if name == "ordering" or isinstance(self.filters[name], SearchTermFilter):
+                if value:
+                    terms[name] = value
+            else:
+                queryset = self.filters[name].filter(queryset, value)
+        return search_specimens(queryset, **terms)

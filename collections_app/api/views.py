@@ -2,7 +2,7 @@
 
 Each base queryset is what keeps a list at a constant number of queries whatever the page size
 (pinned by ``tests/test_api_query_counts.py``), and ends its ordering in ``pk`` so that pages
-never overlap or skip rows.
+never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the rest by number.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from rest_framework.exceptions import PermissionDenied
 
 from collections_app.models import Collection, Facility, Institution, Specimen
 from collections_app.scoping import can_edit_institution_id
+from collections_app.search import order_specimens
+from elvis.api.pagination import KeysetPagination
 
 from .filtersets import (
     CollectionFilterSet,
@@ -94,10 +96,10 @@ class FacilityViewSet(RegistryViewSet):
 
 
 class SpecimenViewSet(RegistryViewSet):
-    """Catalogued specimens (millions of rows): filter before paging through them."""
+    """Catalogued specimens (millions of rows): searched and ordered by ``search_specimens``
+    (through the filterset), paged by cursor so that no page counts or skips rows."""
 
-    queryset = Specimen.objects.select_related("collection__institution").order_by(
-        "collection_id", "catalog_number", "pk"
-    )
+    queryset = order_specimens(Specimen.objects.select_related("collection__institution"))
     serializer_class = SpecimenSerializer
     filterset_class = SpecimenFilterSet
+    pagination_class = KeysetPagination

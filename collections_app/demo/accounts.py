@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authtoken.models import Token
+
+from accounts.tokens import issue
 
 from ..models import Institution, Membership
 
@@ -18,6 +19,8 @@ Role = Membership.Role
 
 # Public on purpose: seed_demo prints it with every run.
 DEMO_PASSWORD = "elvis-demo-2026"
+# Only a hash of a token is stored, so each run replaces the partner's demo token with a new one.
+DEMO_TOKEN_NAME = "seed_demo"
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ ACCOUNTS: tuple[DemoAccount, ...] = (
 
 
 def ensure_account(account: DemoAccount, institutions: dict[str, Institution]) -> str:
-    """Create or reset the account and its membership; the API token of a partner system."""
+    """Create or reset the account and its membership; a new API token of a partner system."""
     user, _created = get_user_model().objects.get_or_create(email=account.email)
     institution = institutions.get(account.institution_code)
     user.full_name = account.full_name
@@ -81,5 +84,6 @@ def ensure_account(account: DemoAccount, institutions: dict[str, Institution]) -
     if account.role == Role.CURATOR:
         user.curated_collections.add(*institution.collections.all())
     if account.role == Role.API_CLIENT:
-        return Token.objects.get_or_create(user=user)[0].key
+        user.api_tokens.filter(name=DEMO_TOKEN_NAME).delete()
+        return issue(user, DEMO_TOKEN_NAME)[1]
     return ""

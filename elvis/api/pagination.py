@@ -2,33 +2,54 @@
 
 DRF's default silently falls back to page size 50 on ``?page_size=abc`` and answers 404 for
 ``?page=abc``; partners debugging a sync deserve a 400 naming the parameter.
+
+Small lists page by number (``StrictPageNumberPagination``, with a ``count``). Lists of millions
+of rows page by position (``KeysetPagination``): no count, and page 10,000 costs what page 1
+does.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Field, Func, Model, QuerySet, Value
+from django.db.models.lookups import GreaterThan, LessThan
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
-class StrictPageNumberPagination(PageNumberPagination):
+def _positive_int(request, name: str) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: [_("A positive whole number is required.")]}) from None
+    if value < 1:
+        raise ValidationError({name: [_("A positive whole number is required.")]})
+    return value
+
+
+class StrictPageSizeMixin:
+    """``page_size`` from 1 to ``max_page_size``; anything else is a 400, not the default."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def _positive_int(self, request, name: str) -> int | None:
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValidationError({name: [_("A positive whole number is required.")]}) from None
-        if value < 1:
-            raise ValidationError({name: [_("A positive whole number is required.")]})
-        return value
-
     def get_page_size(self, request) -> int:
-        size = self._positive_int(request, self.page_size_query_param)
+        size = _positive_int(request, self.page_size_query_param)
         if size is None:
             return self.page_size
         if size > self.max_page_size:
@@ -37,7 +58,203 @@ class StrictPageNumberPagination(PageNumberPagination):
             )
         return size
 
+
+class StrictPageNumberPagination(StrictPageSizeMixin, PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         if request.query_params.get(self.page_query_param) != "last":
-            self._positive_int(request, self.page_query_param)
+            _positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
+
+
+class _Row(Func):
+    """A row value ``(a, b, id)``: compared as a whole, it is one range of an index on
+    ``(a, b, id)``, where the equivalent OR of column comparisons is not."""
+
+    template = "(%(expressions)s)"
+    output_field = Field()
+
+
+class KeysetPagination(StrictPageSizeMixin, BasePagination):
+    """Pages by position: ``?cursor=`` holds the ordering values of the row a page starts after.
+
+    The queryset's ``order_by`` must be names of fields or annotations, all ascending or all
+    descending, ending in the primary key (so the order is total). The next page is then
+    ``WHERE (a, b, id) > (last row's values) ORDER BY a, b, id LIMIT n``: one index range read
+    at any depth, with no COUNT. The answer is ``{"next", "previous", "results"}``; rows added
+    or removed while a client pages never make it skip or repeat another row.
+    """
+
+    page_size = api_settings.PAGE_SIZE
+    cursor_query_param = "cursor"
+    cursor_query_description = _("Position from the next or previous link; omit for the start.")
+    page_size_query_description = _("Number of results per page (1 to 200).")
+    #: Refused with a 400: a client looping over page numbers would otherwise get page 1 forever.
+    page_query_param = "page"
+    invalid_cursor_message = _("This cursor is not valid here: follow the links as given.")
+
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list[Model]:
+        if self.page_query_param in request.query_params:
+            raise ValidationError(
+                {
+                    self.page_query_param: [
+                        _("This list is paged by cursor: follow the next link instead.")
+                    ]
+                }
+            )
+        self.page_size = self.get_page_size(request)
+        self.base_url = request.build_absolute_uri()
+        self.ordering = _ordering_of(queryset)
+        position, self.backwards = self._decode(request, queryset)
+        order = [_flip(name) for name in self.ordering] if self.backwards else self.ordering
+        if position is not None:
+            queryset = queryset.filter(after_position(order, position))
+        rows = list(queryset.order_by(*order)[: self.page_size + 1])
+        more = len(rows) > self.page_size
+        self.page = rows[: self.page_size]
+        if self.backwards:
+            self.page.reverse()
+            self.has_previous, self.has_next = more, True
+        else:
+            self.has_previous, self.has_next = position is not None, more
+        return self.page
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next:
+            return None
+        if not self.page:
+            # Paging back found nothing (rows were deleted): start again from the beginning.
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self._link(self.page[-1], backwards=False)
+
+    def get_previous_link(self) -> str | None:
+        if not (self.has_previous and self.page):
+            return None
+        return self._link(self.page[0], backwards=True)
+
+    def _link(self, row: Model, *, backwards: bool) -> str:
+        cursor = encode_cursor(self.ordering, row, backwards=backwards)
+        return replace_query_param(self.base_url, self.cursor_query_param, cursor)
+
+    def _decode(self, request, queryset: QuerySet) -> tuple[list[Any] | None, bool]:
+        """The position and direction a cursor names; a 400 for anything we did not make."""
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None, False
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+            if payload["o"] != list(self.ordering) or len(payload["v"]) != len(self.ordering):
+                raise ValueError("cursor of another ordering")
+            fields = [_field_of(queryset, name.lstrip("-")) for name in self.ordering]
+            values = [_python_value(f, v) for f, v in zip(fields, payload["v"], strict=True)]
+            backwards = payload["b"]
+            if not isinstance(backwards, bool):
+                raise ValueError("direction is not a boolean")
+        except (
+            binascii.Error,
+            UnicodeDecodeError,
+            ValueError,
+            TypeError,
+            KeyError,
+            OverflowError,
+            RecursionError,
+            DjangoValidationError,
+        ):
+            raise ValidationError(
+                {self.cursor_query_param: [self.invalid_cursor_message]}
+            ) from None
+        return values, backwards
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": name,
+                "required": False,
+                "in": "query",
+                "description": force_str(description),
+                "schema": schema,
+            }
+            for name, description, schema in (
+                (self.cursor_query_param, self.cursor_query_description, {"type": "string"}),
+                (
+                    self.page_size_query_param,
+                    self.page_size_query_description,
+                    {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+                ),
+            )
+        ]
+
+
+def after_position(ordering: list[str], position: list[Any]) -> GreaterThan | LessThan:
+    """The rows after ``position`` in ``ordering`` (one direction), as one row comparison."""
+    columns = _Row(*(name.lstrip("-") for name in ordering))
+    values = _Row(*(Value(value) for value in position))
+    comparison = LessThan if ordering[0].startswith("-") else GreaterThan
+    return comparison(columns, values)
+
+
+def encode_cursor(ordering: list[str], row: Model, *, backwards: bool = False) -> str:
+    """The cursor for the rows after ``row`` (before it, ``backwards``) in ``ordering``.
+
+    ``ordering`` is the queryset's ``order_by``, as the paginator reads it; the benchmarks use
+    this to start at a deep page directly.
+    """
+    values = [_jsonable(getattr(row, name.lstrip("-"))) for name in ordering]
+    payload = {"o": list(ordering), "v": values, "b": backwards}
+    encoded = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(encoded).decode().rstrip("=")
+
+
+def _flip(name: str) -> str:
+    return name[1:] if name.startswith("-") else f"-{name}"
+
+
+def _ordering_of(queryset: QuerySet) -> list[str]:
+    """The queryset's ordering, checked to be one a keyset can follow."""
+    ordering = list(queryset.query.order_by)
+    if not (ordering and all(isinstance(name, str) for name in ordering)):
+        raise ImproperlyConfigured("Keyset pagination needs an order_by() of plain names.")
+    pk_names = {"pk", queryset.model._meta.pk.name}
+    descending = {name.startswith("-") for name in ordering}
+    if ordering[-1].lstrip("-") not in pk_names or len(descending) != 1:
+        raise ImproperlyConfigured("Keyset ordering must end in the pk, in one direction.")
+    return ordering
+
+
+def _field_of(queryset: QuerySet, name: str) -> Field:
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    if name == "pk":
+        return queryset.model._meta.pk
+    return queryset.model._meta.get_field(name)
+
+
+def _jsonable(value: Any) -> Any:
+    # Full precision: DjangoJSONEncoder would cut microseconds, and rows would be skipped.
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _python_value(field: Field, raw: Any) -> Any:
+    """A cursor value as the database will compare it, or an error for one it cannot take."""
+    if raw is None or (isinstance(raw, str) and "\x00" in raw):
+        raise ValueError("no value, or a NUL character")
+    value = field.to_python(raw)
+    field.run_validators(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value.astimezone(UTC)
+    return value

@@ -32,7 +32,7 @@ GENERIC = {
 WRITE_METHODS = {"post", "put", "patch"}
 
 
-def _response(component: str, description: str) -> dict[str, Any]:
+def error_response(component: str, description: str) -> dict[str, Any]:
     return {
         "description": description,
         "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}},
@@ -49,18 +49,18 @@ def add_error_responses(result: dict[str, Any], generator, request, public) -> d
                 continue
             responses = operation.setdefault("responses", {})
             for code, (component, description) in GENERIC.items():
-                responses.setdefault(code, _response(component, description))
+                responses.setdefault(code, error_response(component, description))
             if method in WRITE_METHODS or operation.get("parameters"):
                 responses.setdefault(
-                    "400", _response("ValidationErrors", "Invalid input or query parameters.")
+                    "400", error_response("ValidationErrors", "Invalid input or query parameters.")
                 )
             body = operation.get("requestBody", {}).get("content", {})
             if method in WRITE_METHODS:
                 responses.setdefault(
-                    "415", _response("Error", "The body's content type is not accepted.")
+                    "415", error_response("Error", "The body's content type is not accepted.")
                 )
             if "multipart/form-data" in body:
                 responses.setdefault(
-                    "413", _response("Error", "The upload is larger than the site accepts.")
+                    "413", error_response("Error", "The upload is larger than the site accepts.")
                 )
     return result

@@ -5,15 +5,13 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api.views import ObtainTokenView
-
 from .views import not_found
 
 urlpatterns = [
     path("", include("collections_app.api.urls")),
     path("", include("loans.api.urls")),
     path("", include("notifications.api.urls")),
-    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Keep last: anything else under /api/v1/ is a JSON 404.

@@ -45,6 +45,7 @@ from collections_app.api.serializers import (
     InstitutionSummarySerializer,
 )
 from collections_app.models import Collection, Institution
+from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
 from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
 from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from elvis.workflow.comments import post_comment
@@ -395,6 +396,7 @@ def _transition_endpoint(
             target=row.target or _("depends on the input"),
         ),
         request=body,
+        parameters=IDEMPOTENCY_PARAMETERS,
         responses={
             200: cls.serializer_class,
             400: FIELD_ERRORS,
@@ -411,7 +413,7 @@ def _transition_endpoint(
         name=row.label,
         filter_backends=[],
     )
-    return schema(route(endpoint))
+    return schema(route(idempotent(endpoint)))
 
 
 class TransitionViewSetMixin:
@@ -492,6 +494,11 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
                 message, status=obj.status, allowed_actions=obj.allowed_actions(user)
             )
 
+    @extend_schema(parameters=IDEMPOTENCY_PARAMETERS)
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: serializers.ModelSerializer) -> None:
         serializer.save(requester=self.request.user)
         self._reload(serializer)
@@ -521,9 +528,11 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=CommentSerializer,
+        parameters=IDEMPOTENCY_PARAMETERS,
         responses={201: CommentSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @comments.mapping.post
+    @idempotent
     def add_comment(self, request: Request, pk: str | None = None) -> Response:
         """Write to the other side (the requester or the institution's staff); they are told."""
         obj = self.get_object()
@@ -550,6 +559,7 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=AttachmentSerializer,
+        parameters=IDEMPOTENCY_PARAMETERS,
         responses={
             201: AttachmentSerializer,
             400: FIELD_ERRORS,
@@ -559,6 +569,7 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         },
     )
     @attachments.mapping.post
+    @idempotent
     def add_attachment(self, request: Request, pk: str | None = None) -> Response:
         """Upload a PDF or an image (multipart ``file``); its bytes, not its name, decide."""
         obj = self.get_object()

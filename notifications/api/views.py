@@ -10,7 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from collections_app.api.filtersets import StrictBooleanFilter
+from collections_app.api.filtersets import (
+    StableOrderingFilter,
+    StrictBooleanFilter,
+    StrictIsoDateTimeFilter,
+)
 
 from ..models import Notification
 from .serializers import NotificationSerializer
@@ -19,10 +23,12 @@ from .serializers import NotificationSerializer
 class NotificationFilterSet(django_filters.FilterSet):
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
     event = django_filters.CharFilter()
+    updated_after = StrictIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ordering = StableOrderingFilter(fields=("created_at", "updated_at"))
 
     class Meta:
         model = Notification
-        fields = ["unread", "event"]
+        fields = ["unread", "event", "updated_after"]
 
 
 class NotificationViewSet(
@@ -42,7 +48,7 @@ class NotificationViewSet(
         notification = self.get_object()
         if notification.read_at is None:
             notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+            notification.save(update_fields=["read_at", "updated_at"])
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(

@@ -1,0 +1,171 @@
+"""Benchmark 1: importing an archive, against a bare ``COPY`` of the same rows.
+
+The archive comes from ``bench/make_dwca.py``. Its rows are also written once (untimed) as a
+PostgreSQL COPY file with the values a specimen row holds; the bare COPY streams that file into
+an unindexed table without constraints, the floor that any import pays. The import is
+``manage.py import_dwca`` in its own process, so that its peak memory (``ru_maxrss`` from
+``wait4``) is its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from collections_app.search import search_key
+
+ROOT = Path(__file__).resolve().parent.parent
+TABLE = "collections_app_specimen"
+BARE_TABLE = "bench_bare_copy"
+#: The specimen columns the COPY file holds, in its order (the id is generated).
+COLUMNS = (
+    "collection_id",
+    "catalog_number",
+    "occurrence_id",
+    "scientific_name",
+    "scientific_name_key",
+    "family",
+    "type_status",
+    "country",
+    "locality",
+    "event_date",
+    "preparations",
+    "is_available",
+    "created_at",
+    "updated_at",
+)
+#: Where each column comes from in ``occurrence.txt`` (Darwin Core term names).
+TERMS = {
+    "catalog_number": "catalogNumber",
+    "occurrence_id": "occurrenceID",
+    "scientific_name": "scientificName",
+    "family": "family",
+    "type_status": "typeStatus",
+    "country": "countryCode",
+    "locality": "locality",
+    "event_date": "eventDate",
+    "preparations": "preparations",
+}
+
+
+@dataclass(frozen=True)
+class Timed:
+    rows: int
+    seconds: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class ImportRun(Timed):
+    peak_rss_mb: float
+
+
+def make_archive(rows: int, folder: Path, institution: str, collection: str) -> Path:
+    """The archive of ``rows`` occurrences (made once per size, then reused)."""
+    path = folder / f"dwca-{rows}.zip"
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        command = [sys.executable, str(ROOT / "bench" / "make_dwca.py"), str(rows)]
+        command += ["--out", str(partial), "--institution-code", institution]
+        subprocess.run([*command, "--collection-code", collection], check=True, cwd=ROOT)
+        partial.rename(path)
+    return path
+
+
+def make_copy_file(archive: Path, collection_id: int) -> Path:
+    """The archive's rows as a COPY text file of ``COLUMNS`` (made once per archive)."""
+    path = archive.with_name(f"{archive.stem}-collection{collection_id}.copy")
+    if not path.exists():
+        partial = path.with_suffix(".partial")
+        now = datetime.now(UTC).isoformat()
+        with partial.open("w", encoding="utf-8") as out:
+            for record in _occurrences(archive):
+                values = {column: record[term] for column, term in TERMS.items()}
+                values["scientific_name_key"] = search_key(values["scientific_name"])
+                values.update(
+                    collection_id=str(collection_id),
+                    is_available="t",
+                    created_at=now,
+                    updated_at=now,
+                )
+                out.write("\t".join(_copy_escape(values[column]) for column in COLUMNS) + "\n")
+        partial.rename(path)
+    return path
+
+
+def _occurrences(archive: Path) -> Iterator[dict[str, str]]:
+    with zipfile.ZipFile(archive) as zipped, zipped.open("occurrence.txt") as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        yield from csv.DictReader(text, delimiter="\t", quoting=csv.QUOTE_NONE)
+
+
+def _copy_escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def copy_into(conninfo: str, table: str, copy_file: Path) -> Timed:
+    """Stream ``copy_file`` into ``table`` with COPY, committed; the time includes the commit."""
+    rows = 0
+    started = time.perf_counter()
+    with psycopg.connect(conninfo) as connection, connection.cursor() as cursor:
+        sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+        with copy_file.open("rb") as source, cursor.copy(sql) as copy:
+            while chunk := source.read(1 << 20):
+                rows += chunk.count(b"\n")
+                copy.write(chunk)
+    return Timed(rows, time.perf_counter() - started)
+
+
+def bare_copy(conninfo: str, copy_file: Path) -> Timed:
+    """COPY into a fresh table with the specimen columns and no index or constraint."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f"DROP TABLE IF EXISTS {BARE_TABLE}")
+        connection.execute(
+            f"CREATE TABLE {BARE_TABLE} (LIKE {TABLE} INCLUDING DEFAULTS INCLUDING IDENTITY)"
+        )
+    try:
+        return copy_into(conninfo, BARE_TABLE, copy_file)
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(f"DROP TABLE {BARE_TABLE}")
+
+
+def empty_specimens(conninfo: str) -> None:
+    """No specimens (and so no loan items): each import starts from the same empty table."""
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f"TRUNCATE {TABLE} CASCADE")
+        connection.execute(f"VACUUM ANALYZE {TABLE}")
+
+
+def run_import(archive: Path, collection: str, env: dict[str, str], rows: int) -> ImportRun:
+    """``manage.py import_dwca`` in a child process: wall time and the child's peak RSS."""
+    command = [sys.executable, "manage.py", "import_dwca", str(archive), "--collection", collection]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"import_dwca exited with {process.returncode}")
+    return ImportRun(rows, seconds, usage.ru_maxrss / 1024)  # Linux: kilobytes
+
+
+def analyze(conninfo: str) -> None:
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute(f"VACUUM ANALYZE {TABLE}")

@@ -1,0 +1,222 @@
+"""The three benchmark sections of ``run_bench``, each printing its table as it finishes."""
+
+from __future__ import annotations
+
+import argparse
+import random
+from dataclasses import dataclass
+
+import psycopg
+from django.core.management import get_commands
+
+from collections_app.models import Collection, Institution, Specimen
+
+from . import loading, searching, serving
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    bare: loading.Timed
+    indexed: loading.Timed  # COPY into the specimen table: what its indexes alone cost
+    run: loading.Timed
+    peak_rss_mb: float | None  # None: loaded by COPY, as import_dwca is not there
+
+    @property
+    def ratio(self) -> float:
+        return self.run.rows_per_second / self.bare.rows_per_second
+
+
+IMPORT_COLUMNS = [
+    "rows",
+    "bare COPY rows/s",
+    "indexed COPY rows/s",
+    "import rows/s",
+    "ratio",
+    "import s",
+    "peak MB",
+]
+
+
+def _table(title: str, header: list[str], rows: list[list[str]]) -> None:
+    """A plain-text table: the first column (the name) left-aligned, the numbers right."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        first, *rest = zip(cells, widths, strict=True)
+        return "  ".join([first[0].ljust(first[1]), *(c.rjust(w) for c, w in rest)])
+
+    print(f"\n{title}")
+    print(line(header))
+    print("  ".join("-" * width for width in widths))
+    for row in rows:
+        print(line(row))
+
+
+def import_section(
+    args: argparse.Namespace, env: dict[str, str], institution: str, code: str
+) -> list[ImportResult]:
+    owner, _ = Institution.objects.get_or_create(code=institution, defaults={"name": "Benchmark"})
+    collection, _ = Collection.objects.get_or_create(
+        institution=owner, code=code, defaults={"name": "Every taxon group"}
+    )
+    can_import = "import_dwca" in get_commands()
+    url = args.database_url
+    results = []
+    for rows in sorted(args.rows):
+        print(f"[import] {rows:,} rows: archive, COPY file, bare COPY, import…", flush=True)
+        archive = loading.make_archive(rows, args.data_dir, institution, code)
+        copy_file = loading.make_copy_file(archive, collection.pk)
+        bare = loading.bare_copy(url, copy_file)
+        loading.empty_specimens(url)
+        indexed = loading.copy_into(url, loading.TABLE, copy_file)
+        if can_import:
+            loading.empty_specimens(url)
+            run = loading.run_import(archive, f"{institution}:{code}", env, rows)
+            results.append(ImportResult(rows, bare, indexed, run, run.peak_rss_mb))
+        else:
+            results.append(ImportResult(rows, bare, indexed, indexed, None))
+    loading.analyze(url)
+    _table(
+        "1. Import (rows/s; ratio to a bare COPY of the same rows into an unindexed table)",
+        IMPORT_COLUMNS,
+        [
+            [
+                f"{r.rows:,}",
+                f"{r.bare.rows_per_second:,.0f}",
+                f"{r.indexed.rows_per_second:,.0f}",
+                f"{r.run.rows_per_second:,.0f}",
+                f"{r.ratio:.0%}",
+                f"{r.run.seconds:.1f}",
+                f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb is not None else "n/a",
+            ]
+            for r in results
+        ],
+    )
+    if not can_import:
+        print("   import_dwca is not available: 'import' is a COPY into the indexed table.")
+    with psycopg.connect(url) as connection:
+        size = connection.execute(
+            "SELECT pg_size_pretty(pg_table_size(%s)), pg_size_pretty(pg_indexes_size(%s))",
+            [loading.TABLE, loading.TABLE],
+        ).fetchone()
+    print(f"   specimen table: {size[0]} of rows, {size[1]} of indexes")
+    return results
+
+
+def search_section(args: argparse.Namespace) -> list[searching.ShapeResult]:
+    print(f"\n[search] {len(searching.SHAPES)} shapes × {args.queries} queries…", flush=True)
+    results = searching.run_shapes(args.database_url, args.queries, args.seed)
+    _table(
+        f"2. Search, one page of {searching.PAGE} ({args.queries} random queries per shape, ms)",
+        ["shape", "p50", "p95", "bare p50", "bare p95", "ratio p50", "ratio p95", "rows/page"],
+        [
+            [
+                r.name,
+                f"{r.django.p50:.2f}",
+                f"{r.django.p95:.2f}",
+                f"{r.bare.p50:.2f}",
+                f"{r.bare.p95:.2f}",
+                f"{r.django.p50 / r.bare.p50:.1f}×",
+                f"{r.django.p95 / r.bare.p95:.1f}×",
+                f"{r.mean_rows:.1f}",
+            ]
+            for r in results
+        ],
+    )
+    return results
+
+
+def api_section(args: argparse.Namespace, env: dict[str, str]) -> list[serving.CaseResult]:
+    rows = Specimen.objects.count()
+    page = min(args.page, max(2, rows // args.page_size // 2))
+    size = {"page_size": str(args.page_size)}
+    deep = serving.deep_cursor(page, args.page_size)
+    deep_sync = serving.deep_cursor(page, args.page_size, "updated_at")
+    sample = searching.sample_rows(args.database_url, 1, random.Random(args.seed), typed=False)[0]
+    cases = [
+        serving.Case("list, page 1", size),
+        serving.Case(f"list, page {page:,}", {**size, "cursor": deep}),
+        serving.Case("sync by updated_at, page 1", {**size, "ordering": "updated_at"}),
+        serving.Case(
+            f"sync by updated_at, page {page:,}",
+            {**size, "ordering": "updated_at", "cursor": deep_sync},
+        ),
+        serving.Case(
+            "family + name prefix, page 1",
+            {**size, "family": sample.family, "scientific_name": sample.scientific_name[:5]},
+        ),
+        serving.Case("picker q, page 1", {**size, "q": sample.scientific_name[:4].lower()}),
+    ]
+    print(
+        f"\n[api] {len(cases)} cases × {args.requests} requests, {args.clients} clients, "
+        f"gunicorn with {args.workers} workers…",
+        flush=True,
+    )
+    results = serving.run_cases(cases, env, args.requests, args.clients, args.workers)
+    _table(
+        f"3. GET {serving.LIST} ({args.clients} concurrent clients, {args.requests} requests, ms)",
+        ["case", "p50", "p95", "errors", "SQL/request", "results"],
+        [
+            [
+                r.case.name,
+                f"{r.latencies.p50:.1f}",
+                f"{r.latencies.p95:.1f}",
+                str(r.errors),
+                str(r.queries),
+                str(r.results),
+            ]
+            for r in results
+        ],
+    )
+    return results
+
+
+def summary(
+    imports: list[ImportResult],
+    shapes: list[searching.ShapeResult],
+    api: list[serving.CaseResult],
+    import_ratio: float,
+    peak_mb: float,
+    search_p95_ms: float,
+) -> None:
+    checks = []
+    largest = max(imports, key=lambda r: r.rows, default=None)
+    if largest is not None:
+        checks.append(
+            (
+                f"import ≥ {import_ratio:.0%} of bare COPY at {largest.rows:,} rows",
+                f"{largest.ratio:.0%}",
+                largest.ratio >= import_ratio,
+            )
+        )
+    if largest is not None and largest.peak_rss_mb is not None:
+        checks.append(
+            (
+                f"import peak memory < {peak_mb} MB",
+                f"{largest.peak_rss_mb:.0f} MB",
+                largest.peak_rss_mb < peak_mb,
+            )
+        )
+    worst = max(shapes, key=lambda r: r.django.p95)
+    checks.append(
+        (
+            f"search p95 < {search_p95_ms} ms (every shape)",
+            f"worst {worst.django.p95:.1f} ms ({worst.name})",
+            worst.django.p95 < search_p95_ms,
+        )
+    )
+    for first, deep in ((api[0], api[1]), (api[2], api[3])):
+        ratio = deep.latencies.p95 / first.latencies.p95
+        checks.append(
+            (
+                f"{deep.case.name} no slower than page 1 (p95, 10% noise)",
+                f"{ratio:.2f}×",
+                ratio <= 1.10,
+            )
+        )
+    _table(
+        "Goals",
+        ["goal", "measured", "met"],
+        [[goal, measured, "yes" if met else "NO"] for goal, measured, met in checks],
+    )

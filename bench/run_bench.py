@@ -1,0 +1,113 @@
+"""``make bench``: the specimen catalogue at museum scale, measured on PostgreSQL.
+
+1. import rows/s for each size, the ratio to a bare COPY of the same rows, and peak memory;
+2. p50/p95 of each search shape over random queries, and the ratio to bare SQL;
+3. the specimens API at page 1 and a deep page under concurrent clients against gunicorn,
+   with the SQL queries per request.
+
+Benchmarks, not tests: numbers are printed, goals marked, nothing fails on a slow machine.
+See bench/README.md for what each number means and how it is measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/elvis_bench"
+INSTITUTION, COLLECTION = "BENCH", "MIX"  # a collection code of no demo plan: every taxon group
+GOAL_IMPORT_RATIO, GOAL_PEAK_MB, GOAL_SEARCH_P95_MS = 0.40, 300, 50
+
+
+def bench_environment(url: str, data_dir: Path) -> dict[str, str]:
+    """The settings the benchmark runs with, here and in the processes it starts."""
+    return {
+        "STATIC_ROOT": str(data_dir / "static"),
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "elvis.settings",
+        "DATABASE_URL": url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-" + "x" * 40),
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "THROTTLE_ANON": "10000000/minute",
+        "THROTTLE_USER": "10000000/minute",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if exists.fetchone() is None:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--queries", type=int, default=1000, help="random queries per shape")
+    parser.add_argument("--requests", type=int, default=400, help="API requests per case")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    parser.add_argument("--page", type=int, default=10_000, help="the deep page of the API")
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument(
+        "--skip-import",
+        action="store_true",
+        help="measure search and API on the specimens already in the database",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a smoke run: 50,000 rows, 200 queries per shape, 80 requests per API case",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.rows, args.queries, args.requests = [50_000], 200, 80
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    (args.data_dir / "static").mkdir(parents=True, exist_ok=True)
+    env = bench_environment(args.database_url, args.data_dir)
+    os.environ.update(env)
+    ensure_database(args.database_url)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    import django
+
+    django.setup()
+    from bench import report
+
+    imports = [] if args.skip_import else report.import_section(args, env, INSTITUTION, COLLECTION)
+    shapes = report.search_section(args)
+    api = report.api_section(args, env)
+    report.summary(imports, shapes, api, GOAL_IMPORT_RATIO, GOAL_PEAK_MB, GOAL_SEARCH_P95_MS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""An import run: archive rows to mapped batches, each batch committed on its own.
+
+Memory holds one batch at most. Each batch is one transaction: an interruption (Ctrl-C, kill,
+a crash) rolls back the batch in progress only, so the catalogue holds whole batches, and
+since a batch's upsert is idempotent a re-run of the same command finishes the job. Rejected
+rows are written to the CSV after their batch commits, so it matches what is in the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.management.base import OutputWrapper
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.models import Collection
+
+from .errors import ArchiveError
+from .loaders import loader_for
+from .mapping import CATALOG_NUMBER, TERMS, Record, Rejection, RowMapper, duplicate
+from .progress import Progress
+from .reader import OccurrenceArchive, open_archive
+from .report import ImportTotals, RejectsFile, open_rejects
+
+BATCH_SIZE = 50_000
+
+
+@dataclass
+class Batch:
+    records: list[Record] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    rows: int = 0
+    last_line: int = 0
+
+
+class ImportRun:
+    """One ``import_dwca``: ``totals`` and ``rejects_path`` stay readable after it stops."""
+
+    def __init__(
+        self,
+        path: Path,
+        collection: Collection,
+        *,
+        check_codes: bool = True,
+        batch_size: int = BATCH_SIZE,
+        rejects: Path | None = None,
+        progress: OutputWrapper | None = None,
+    ) -> None:
+        self.path = path
+        self.collection = collection
+        self.check_codes = check_codes
+        self.batch_size = batch_size
+        self.requested_rejects = rejects
+        self.progress_stream = progress
+        self.totals = ImportTotals()
+        self.rejects_path: Path | None = None
+
+    def execute(self) -> None:
+        with open_archive(self.path) as archive:
+            if not archive.has_term(CATALOG_NUMBER):
+                raise ArchiveError(
+                    _("%(file)s has no catalogNumber column; specimens are keyed on it.")
+                    % {"file": archive.core_name}
+                )
+            with open_rejects(self.requested_rejects, self.path) as rejects:
+                self.rejects_path = rejects.path
+                self._load(archive, rejects)
+
+    def _load(self, archive: OccurrenceArchive, rejects: RejectsFile) -> None:
+        progress = None
+        if self.progress_stream is not None:
+            progress = Progress(self.progress_stream, archive.count_rows())
+        mapper = RowMapper(
+            self.collection,
+            check_codes=self.check_codes,
+            encoding=archive.descriptor.file_encoding.removesuffix("-sig"),
+        )
+        try:
+            with loader_for(self.collection) as loader:
+                for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
+                    with transaction.atomic():
+                        outcome = loader.load(batch.records)
+                    rejected = [*batch.rejections, *outcome.duplicates]
+                    self.totals.add(batch.rows, batch.last_line, outcome, len(rejected))
+                    rejects.write(rejected)
+                    if progress:
+                        progress.update(self.totals.rows)
+        finally:
+            if progress:
+                progress.finish(self.totals.rows)
+
+
+def batches(
+    rows: Iterable[tuple[int, tuple[str, ...]]], mapper: RowMapper, size: int
+) -> Iterator[Batch]:
+    """Mapped rows, ``size`` at a time; a catalogue number repeated within a batch is rejected
+    here (the loader rejects one repeated from an earlier batch)."""
+    batch, first_lines = Batch(), {}
+    for line, raw in rows:
+        mapped = mapper(line, raw)
+        if isinstance(mapped, Rejection):
+            batch.rejections.append(mapped)
+        elif (first := first_lines.setdefault(mapped.catalog_number, line)) != line:
+            batch.rejections.append(duplicate(line, mapped.catalog_number, first))
+        else:
+            batch.records.append(mapped)
+        batch.rows += 1
+        batch.last_line = line
+        if batch.rows >= size:
+            yield batch
+            batch, first_lines = Batch(), {}
+    if batch.rows:
+        yield batch

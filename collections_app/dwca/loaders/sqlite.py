@@ -1,0 +1,116 @@
+"""SQLite: read the stored rows of a batch by key, compare in Python, write only the changes.
+
+SQLite has no COPY and an upsert does not say whether it inserted, updated or left a row
+alone, so each batch first reads the stored values of its catalogue numbers (a few indexed
+queries), then inserts the new rows and updates the changed ones with ``executemany``.
+Unchanged rows are not written, so they keep their ``updated_at``. Catalogue numbers of earlier
+batches are remembered in a temporary table, not in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import islice
+
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+
+from ..mapping import Record, duplicate
+from .columns import SpecimenColumns, database_now
+from .outcome import LoadOutcome
+
+SEEN = "temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
+
+
+class SqliteLoader:
+    def __init__(self, collection_id: int, columns: SpecimenColumns) -> None:
+        self.collection_id = collection_id
+        self.columns = columns
+        self.chunk = connection.features.max_query_params - 1  # one is the collection
+        key, fields = columns.catalog_number, columns.fields
+        written = [columns.collection, key, *fields, *(c for c, _v in columns.constants)]
+        placeholders = ", ".join(["%s"] * (len(written) + 2))
+        self._insert_sql = (
+            f"INSERT INTO {columns.table} ({', '.join(written)}, {columns.created_at}, "
+            f"{columns.updated_at}) VALUES ({placeholders})"
+        )
+        assignments = ", ".join(f"{column} = %s" for column in (*fields, columns.updated_at))
+        self._update_sql = (
+            f"UPDATE {columns.table} SET {assignments} "
+            f"WHERE {columns.collection} = %s AND {key} = %s"
+        )
+        self._stored_sql = (
+            f"SELECT {key}, {', '.join(fields)} FROM {columns.table} "
+            f"WHERE {columns.collection} = %s AND {key} IN ({{keys}})"
+        )
+        self._seen_sql = (
+            f"SELECT catalog_number, line FROM {SEEN} WHERE catalog_number IN ({{keys}})"
+        )
+
+    def open(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
+            cursor.execute(
+                f"CREATE TABLE {SEEN} (catalog_number TEXT PRIMARY KEY, line INTEGER NOT NULL)"
+            )
+
+    def close(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
+
+    def load(self, records: Sequence[Record]) -> LoadOutcome:
+        with connection.cursor() as cursor:
+            seen = dict(self._select(cursor, self._seen_sql, [], records))
+            duplicates = [
+                duplicate(r.line, r.catalog_number, seen[r.catalog_number])
+                for r in records
+                if r.catalog_number in seen
+            ]
+            fresh = [r for r in records if r.catalog_number not in seen]
+            cursor.executemany(
+                f"INSERT INTO {SEEN} (catalog_number, line) VALUES (%s, %s)",
+                [(r.catalog_number, r.line) for r in fresh],
+            )
+            stored = {
+                number: tuple(values)
+                for number, *values in self._select(
+                    cursor, self._stored_sql, [self.collection_id], fresh
+                )
+            }
+            new = [r for r in fresh if r.catalog_number not in stored]
+            changed = [
+                r
+                for r in fresh
+                if r.catalog_number in stored and stored[r.catalog_number] != r.values
+            ]
+            now = database_now()
+            constants = tuple(value for _column, value in self.columns.constants)
+            if new:
+                cursor.executemany(
+                    self._insert_sql,
+                    [
+                        (self.collection_id, r.catalog_number, *r.values, *constants, now, now)
+                        for r in new
+                    ],
+                )
+            if changed:
+                cursor.executemany(
+                    self._update_sql,
+                    [(*r.values, now, self.collection_id, r.catalog_number) for r in changed],
+                )
+        unchanged = len(fresh) - len(new) - len(changed)
+        return LoadOutcome(len(new), len(changed), unchanged, duplicates)
+
+    def _select(
+        self, cursor: CursorWrapper, sql: str, params: list, records: Sequence[Record]
+    ) -> Iterator[tuple]:
+        """``sql`` run for the records' catalogue numbers, a chunk of ``IN (…)`` at a time."""
+        for chunk in _chunks([r.catalog_number for r in records], self.chunk):
+            cursor.execute(sql.format(keys=", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            yield from cursor.fetchall()
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

@@ -1,0 +1,203 @@
+"""One occurrence row to the values of one specimen, or to the reason it is rejected.
+
+Values are stripped and never truncated: a value longer than its column, a missing catalogue
+number, an institution or collection code that contradicts ``--collection``, an eventDate that
+is not ISO 8601, or text the declared encoding could not decode rejects the row, with a reason
+the publisher can act on. The country is the ISO code (``countryCode``) when the row has one,
+else the ``country`` text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.models import Collection, Specimen
+from collections_app.search import search_key
+
+from .terms import DWC
+
+# The core terms read, in the order ``RowMapper`` unpacks them.
+TERMS: tuple[str, ...] = tuple(
+    DWC + name
+    for name in (
+        "catalogNumber",
+        "occurrenceID",
+        "scientificName",
+        "family",
+        "typeStatus",
+        "countryCode",
+        "country",
+        "locality",
+        "eventDate",
+        "preparations",
+        "institutionCode",
+        "collectionCode",
+    )
+)
+CATALOG_NUMBER = TERMS[0]
+
+# The specimen fields an import writes besides the key, in the order of ``Record.values``,
+# with the term each comes from (for reasons; the search key is derived from the name).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("occurrence_id", "occurrenceID"),
+    ("scientific_name", "scientificName"),
+    ("scientific_name_key", ""),
+    ("family", "family"),
+    ("type_status", "typeStatus"),
+    ("country", "country"),
+    ("locality", "locality"),
+    ("event_date", "eventDate"),
+    ("preparations", "preparations"),
+)
+FIELD_NAMES: tuple[str, ...] = tuple(name for name, _term in FIELDS)
+
+_CONTROL = re.compile("[\x00\ufffd]")
+_DATE = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
+_TIME = r"(?:T\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+# A date or date-time, or an interval of two; the end may be shortened ("2007-11-13/15").
+_EVENT_DATE = re.compile(rf"({_DATE}){_TIME}(?:/(?:({_DATE}){_TIME}|\d{{2}}(?:-\d{{2}})?))?")
+
+
+class Record(NamedTuple):
+    """A row that maps to a specimen: ``values`` follow ``FIELD_NAMES``."""
+
+    line: int
+    catalog_number: str
+    values: tuple[str, ...]
+
+
+class Rejection(NamedTuple):
+    line: int
+    catalog_number: str
+    reason: str
+
+
+def duplicate(line: int, catalog_number: str, first_line: int) -> Rejection:
+    """A later row with a catalogue number seen before in the archive: the first one wins."""
+    return Rejection(
+        line,
+        catalog_number,
+        str(
+            _("duplicate in archive: catalogNumber already on line %(line)d") % {"line": first_line}
+        ),
+    )
+
+
+class RowMapper:
+    """Maps the rows of one archive (values of ``TERMS``) into one collection."""
+
+    def __init__(self, collection: Collection, *, check_codes: bool, encoding: str) -> None:
+        self.codes = tuple(
+            (term, code, code.casefold())
+            for term, code in (
+                ("institutionCode", collection.institution.code),
+                ("collectionCode", collection.code),
+            )
+        )
+        self.check_codes = check_codes
+        self.encoding = encoding
+        self.key_length = Specimen._meta.get_field("catalog_number").max_length
+        self.limits = [
+            (index, term, Specimen._meta.get_field(name).max_length)
+            for index, (name, term) in enumerate(FIELDS)
+            if term and Specimen._meta.get_field(name).max_length
+        ]
+
+    def __call__(self, line: int, raw: Sequence[str]) -> Record | Rejection:
+        (
+            catalog,
+            occurrence_id,
+            name,
+            family,
+            type_status,
+            country_code,
+            country,
+            locality,
+            event_date,
+            preparations,
+            institution_code,
+            collection_code,
+        ) = map(str.strip, raw)
+
+        def reject(reason: str) -> Rejection:
+            return Rejection(line, catalog, str(reason))
+
+        if not catalog:
+            return reject(_("catalogNumber is missing"))
+        if len(catalog) > self.key_length:
+            return reject(self._too_long("catalogNumber", self.key_length))
+        if found := _CONTROL.search("".join(raw)):
+            if found.group() == "\x00":
+                return reject(_("contains a NUL character"))
+            return reject(
+                _("contains bytes that are not valid %(encoding)s (the encoding meta.xml declares)")
+                % {"encoding": self.encoding}
+            )
+        if self.check_codes and (
+            mismatch := self._code_mismatch(institution_code, collection_code)
+        ):
+            return reject(mismatch)
+        if event_date and not _is_iso_event_date(event_date):
+            return reject(
+                _("eventDate %(value)s is not an ISO 8601 date or interval")
+                % {"value": repr(event_date)}
+            )
+        values = (
+            occurrence_id,
+            name,
+            _search_key(name),
+            family,
+            type_status,
+            country_code.upper() or country,
+            locality,
+            event_date,
+            preparations,
+        )
+        for index, term, limit in self.limits:
+            if len(values[index]) > limit:
+                return reject(self._too_long(term, limit))
+        return Record(line, catalog, values)
+
+    def _code_mismatch(self, institution_code: str, collection_code: str) -> str | None:
+        for (term, expected, folded), given in zip(
+            self.codes, (institution_code, collection_code), strict=True
+        ):
+            if given and given.casefold() != folded:
+                return str(
+                    _(
+                        "%(term)s %(given)s is not %(expected)s of --collection "
+                        "(use --ignore-codes to import such rows anyway)"
+                    )
+                    % {"term": term, "given": repr(given), "expected": repr(expected)}
+                )
+        return None
+
+    @staticmethod
+    def _too_long(term: str, limit: int) -> str:
+        return str(
+            _("%(term)s is longer than %(limit)d characters") % {"term": term, "limit": limit}
+        )
+
+
+# Names repeat across a collection's specimens: remember the recent ones (a bounded cache).
+_search_key = lru_cache(maxsize=4096)(search_key)
+
+
+def _is_iso_event_date(value: str) -> bool:
+    """ISO 8601 shape, and real calendar dates (no month 13, no 30 February)."""
+    match = _EVENT_DATE.fullmatch(value)
+    if not match:
+        return False
+    for part in filter(None, match.groups()):
+        year, month, day = [*part.split("-"), "01", "01"][:3]
+        try:
+            date(int(year), int(month), int(day))
+        except ValueError:
+            return False
+    return True

@@ -1,0 +1,242 @@
+"""Reading a Darwin Core Archive: python-dwca-reader interprets meta.xml, rows stream one by one.
+
+The library's ``ArchiveDescriptor`` reads meta.xml (encoding, field and line delimiters, quotes,
+``ignoreHeaderLines``, default values) and its ``CSVDataFile.iter_terms`` streams the core file a
+row at a time, so memory stays flat whatever the archive size. Only meta.xml and the core file
+are taken out of a zip: a GBIF download also holds ``verbatim.txt`` (as big again), multimedia
+and one EML file per dataset, none of which the import needs; the copy goes to the temporary
+folder (``TMPDIR``). A folder (an archive already unpacked) is read in place.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import ParseError
+
+from django.utils.translation import gettext_lazy as _
+from dwca.descriptors import ArchiveDescriptor, DataFileDescriptor
+from dwca.exceptions import InvalidArchive
+from dwca.files import CSVDataFile
+
+from .errors import ArchiveError
+from .terms import OCCURRENCE
+
+META_XML = "meta.xml"
+
+
+@dataclass(frozen=True)
+class OccurrenceArchive:
+    """An open archive whose core file holds occurrences (see ``open_archive``)."""
+
+    path: Path
+    folder: Path
+    descriptor: DataFileDescriptor
+    core: CSVDataFile
+
+    @property
+    def core_name(self) -> str:
+        return self.descriptor.file_location
+
+    def has_term(self, term: str) -> bool:
+        return term in self.descriptor.terms
+
+    def rows(self, terms: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """Each data row as (line number in the core file, values of ``terms`` in that order).
+
+        A term the archive does not have reads as "" (its meta.xml default when it declares
+        one). Line numbers count header lines, as an editor shows them.
+        """
+        present = [term for term in terms if self.has_term(term)]
+        where = [present.index(term) if term in present else None for term in terms]
+        complete = len(present) == len(terms)
+        first = self.descriptor.lines_to_ignore + 1
+        line = first - 1  # the last line read, for errors
+        try:
+            for line, values in enumerate(self.core.iter_terms(present), start=first):
+                if complete:
+                    yield line, values
+                else:
+                    yield line, tuple("" if i is None else values[i] for i in where)
+        except InvalidArchive as exc:  # raised for a row shorter than meta.xml says
+            raise ArchiveError(
+                _(
+                    "Line %(line)d of %(file)s has fewer columns than meta.xml declares "
+                    "(a blank or cut-off line?)."
+                )
+                % {"line": line + 1, "file": self.core_name}
+            ) from exc
+        except csv.Error as exc:  # an unbalanced quote swallows the rest of the file
+            raise ArchiveError(
+                _("Line %(line)d of %(file)s cannot be parsed: %(error)s")
+                % {"line": line + 1, "file": self.core_name, "error": exc}
+            ) from exc
+
+    def count_rows(self) -> int:
+        """Data rows, counted as line breaks (fast, for an ETA; quoted line breaks overcount)."""
+        lines, last = 0, b""
+        with (self.folder / self.core_name).open("rb") as data:
+            for chunk in iter(partial(data.read, 1 << 20), b""):
+                lines += chunk.count(b"\n")
+                last = chunk
+        if last and not last.endswith(b"\n"):
+            lines += 1
+        return max(lines - self.descriptor.lines_to_ignore, 0)
+
+
+@contextmanager
+def open_archive(path: Path) -> Iterator[OccurrenceArchive]:
+    """Open a zip (or an unpacked folder) whose meta.xml declares an occurrence core.
+
+    Raises ``ArchiveError`` for anything that is not such an archive. The temporary copy of
+    the core file is removed on exit, whatever happens.
+    """
+    with ExitStack() as stack:
+        if path.is_dir():
+            folder = path
+            descriptor = _core_descriptor(_read_meta(path / META_XML))
+        elif zipfile.is_zipfile(path):
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elvis-dwca-")))
+            descriptor = _unpack(path, folder)
+        elif path.exists():
+            raise ArchiveError(
+                _("%(path)s is not a zip file (a Darwin Core Archive is a zip).") % {"path": path}
+            )
+        else:
+            raise ArchiveError(_("%(path)s does not exist.") % {"path": path})
+        try:
+            core = CSVDataFile(str(folder), descriptor)
+        except OSError as exc:
+            raise ArchiveError(
+                _("The core file %(file)s named in meta.xml cannot be read: %(error)s")
+                % {"file": descriptor.file_location, "error": exc.strerror or exc}
+            ) from exc
+        stack.callback(core.close)
+        yield OccurrenceArchive(path, folder, descriptor, core)
+
+
+def _read_meta(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ArchiveError(
+            _("%(path)s has no readable meta.xml; ELViS needs it to know what the columns are.")
+            % {"path": path.parent}
+        ) from exc
+
+
+def _unpack(path: Path, folder: Path) -> DataFileDescriptor:
+    """Copy meta.xml's core file out of the zip; archives zipped with their folder work too."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            root = _content_root(archive.namelist())
+            try:
+                meta = archive.read(root + META_XML)
+            except KeyError as exc:
+                raise ArchiveError(
+                    _(
+                        "The archive has no meta.xml; ELViS needs it to know what the columns "
+                        'are. (A GBIF "simple CSV" download has none: ask GBIF for the '
+                        "Darwin Core Archive format.)"
+                    )
+                ) from exc
+            descriptor = _core_descriptor(meta)
+            location = descriptor.file_location
+            try:
+                member = archive.getinfo(root + location)
+            except KeyError as exc:
+                raise ArchiveError(
+                    _("The core file %(file)s named in meta.xml is not in the archive.")
+                    % {"file": location}
+                ) from exc
+            _copy_out(archive, member, folder / location)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        # Damaged data, an unsupported compression method, or an encrypted member.
+        raise ArchiveError(
+            _("%(path)s cannot be unzipped: %(error)s") % {"path": path, "error": exc}
+        ) from exc
+    return descriptor
+
+
+def _copy_out(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(member) as source, target.open("wb") as copy:
+            shutil.copyfileobj(source, copy)
+    except OSError as exc:
+        raise ArchiveError(
+            _(
+                "Cannot unpack %(file)s into %(folder)s: %(error)s. Set TMPDIR to a folder "
+                "with more room, or import the archive's unpacked folder instead."
+            )
+            % {"file": member.filename, "folder": target.parent, "error": exc.strerror or exc}
+        ) from exc
+
+
+def _content_root(names: list[str]) -> str:
+    """Where meta.xml is: at the top of the zip (""), or in the one folder holding it all."""
+    if META_XML in names:
+        return ""
+    tops = {name.split("/", 1)[0] for name in names}
+    return f"{tops.pop()}/" if len(tops) == 1 else ""
+
+
+def _relative(location: str) -> None:
+    """The core file's path must stay inside the archive (no ``..``, not absolute)."""
+    parts = PurePosixPath(location).parts
+    if not parts or location.startswith("/") or ".." in parts:
+        raise ArchiveError(
+            _("meta.xml names a core file outside the archive: %(file)s") % {"file": location}
+        )
+
+
+def _core_descriptor(meta: bytes) -> DataFileDescriptor:
+    """The core file's descriptor, checked: occurrences, in an encoding Python knows."""
+    try:
+        core = ArchiveDescriptor(meta.decode("utf-8-sig")).core
+    except LookupError as exc:  # the library decodes the delimiters in the declared encoding
+        raise _unknown_encoding(exc) from exc
+    except (UnicodeDecodeError, ParseError, InvalidArchive, AttributeError, TypeError) as exc:
+        # The library reports a missing element as AttributeError/TypeError.
+        raise ArchiveError(
+            _(
+                "meta.xml cannot be read (%(error)s). It must be UTF-8 XML with a <core> that "
+                "has encoding and rowType attributes, <files><location> and <id index>."
+            )
+            % {"error": exc}
+        ) from exc
+    if core.type != OCCURRENCE:
+        raise ArchiveError(
+            _(
+                "The archive's core holds %(row_type)s records, not occurrences "
+                "(rowType %(occurrence)s); ELViS imports specimens from occurrence archives."
+            )
+            % {"row_type": core.type or _("unnamed"), "occurrence": OCCURRENCE}
+        )
+    _relative(core.file_location)
+    core.file_encoding = _python_encoding(core.file_encoding)
+    return core
+
+
+def _python_encoding(declared: str | None) -> str:
+    """meta.xml's encoding as Python names it; UTF-8 tolerates a byte-order mark (Excel)."""
+    try:
+        name = codecs.lookup(declared or "utf-8").name
+    except LookupError as exc:
+        raise _unknown_encoding(exc) from exc
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def _unknown_encoding(error: LookupError) -> ArchiveError:
+    return ArchiveError(
+        _("meta.xml declares an encoding Python does not know (%(error)s).") % {"error": error}
+    )

@@ -1,0 +1,133 @@
+"""Each database writes through its own loader, which counts exactly what it did.
+
+These run on whichever database the suite uses (CI runs it on SQLite and on PostgreSQL), so
+both loaders are covered: the ``loader`` fixture is the one of the database in use.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from bench.make_dwca import ArchiveSpec, make_archive
+from collections_app.dwca.loaders import LOADERS, loader_for
+from collections_app.dwca.loaders.postgres import PostgresLoader
+from collections_app.dwca.loaders.sqlite import SqliteLoader
+from collections_app.dwca.mapping import FIELD_NAMES, Record
+from collections_app.models import Specimen
+from collections_app.search import search_key
+
+from .dwca_support import import_dwca
+
+EXPECTED = {"postgresql": PostgresLoader, "sqlite": SqliteLoader}
+# The work tables of this session's loader, per database.
+WORK_TABLES = {
+    "postgresql": (
+        "SELECT relname FROM pg_class "
+        "WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'elvis_dwca%'"
+    ),
+    "sqlite": "SELECT name FROM temp.sqlite_master WHERE name LIKE 'elvis_dwca%'",
+}
+
+
+@pytest.fixture
+def loader() -> type:
+    return LOADERS[connection.vendor]
+
+
+def record(line: int, number: int, **changes: str) -> Record:
+    values = {
+        "occurrence_id": f"urn:catalog:INSTA:ENT:{number}",
+        "scientific_name": "Carabus auratus",
+        "family": "Carabidae",
+        "type_status": "",
+        "country": "FR",
+        "locality": "Camargue, Bouches-du-Rhône",
+        "event_date": "1921-06-14",
+        "preparations": "pinned",
+        **changes,
+    }
+    values["scientific_name_key"] = search_key(values["scientific_name"])
+    return Record(line, f"ENT-{number}", tuple(values[name] for name in FIELD_NAMES))
+
+
+def load(collection, *batches: list[Record]) -> list[tuple]:
+    """Load ``batches`` as one import would, each in its own transaction."""
+    outcomes = []
+    with loader_for(collection) as active:
+        for batch in batches:
+            with transaction.atomic():
+                outcomes.append(active.load(batch))
+    return [
+        (o.created, o.updated, o.unchanged, [(d.line, d.catalog_number) for d in o.duplicates])
+        for o in outcomes
+    ]
+
+
+def test_the_database_in_use_has_its_own_loader(loader):
+    assert loader is EXPECTED[connection.vendor]
+
+
+def test_an_import_writes_every_batch_through_that_loader(
+    collection_a, loader, monkeypatch, tmp_path
+):
+    archive = tmp_path / "five-batches.zip"
+    make_archive(archive, ArchiveSpec(rows=450, institution_code="INSTA"))
+    batches = []
+    original = loader.load
+
+    def counted(self, records):
+        batches.append(len(records))
+        return original(self, records)
+
+    monkeypatch.setattr(loader, "load", counted)
+
+    import_dwca(archive, collection_a, "--batch-size", "100")
+
+    assert batches == [100, 100, 100, 100, 50]
+    assert Specimen.objects.filter(collection=collection_a).count() == 450
+
+
+def test_the_loader_counts_created_updated_and_unchanged_rows_exactly(collection_a):
+    assert load(collection_a, [record(2, 1), record(3, 2), record(4, 3)]) == [(3, 0, 0, [])]
+
+    outcome = load(
+        collection_a,
+        [record(2, 1), record(3, 2, locality="Doñana, Huelva"), record(4, 4)],
+    )
+
+    assert outcome == [(1, 1, 1, [])]
+    assert Specimen.objects.get(catalog_number="ENT-2").locality == "Doñana, Huelva"
+
+
+def test_only_updated_rows_get_a_new_updated_at(collection_a):
+    load(collection_a, [record(2, 1), record(3, 2)])
+    before = dict(Specimen.objects.values_list("catalog_number", "updated_at"))
+
+    load(collection_a, [record(2, 1), record(3, 2, type_status="Paratype")])
+
+    after = dict(Specimen.objects.values_list("catalog_number", "updated_at"))
+    assert after["ENT-1"] == before["ENT-1"]
+    assert after["ENT-2"] > before["ENT-2"]
+
+
+def test_a_catalogue_number_of_an_earlier_batch_is_a_duplicate(collection_a):
+    outcomes = load(collection_a, [record(2, 1), record(3, 2)], [record(9, 2), record(10, 3)])
+
+    assert outcomes == [(2, 0, 0, []), (1, 0, 0, [(9, "ENT-2")])]
+
+
+def test_created_rows_get_the_model_defaults_of_the_columns_an_archive_lacks(collection_a):
+    load(collection_a, [record(2, 1)])
+
+    specimen = Specimen.objects.get()
+    assert specimen.is_available is True
+    assert specimen.created_at == specimen.updated_at
+
+
+def test_the_work_tables_are_gone_after_the_import(collection_a):
+    load(collection_a, [record(2, 1)])
+
+    with connection.cursor() as cursor:
+        cursor.execute(WORK_TABLES[connection.vendor])
+        assert cursor.fetchall() == []
