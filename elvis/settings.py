@@ -55,10 +55,16 @@ INSTALLED_APPS = [
     "elvis.workflow",
     "notifications",
     "loans",
+    "webhooks",
 ]
 
-# Where workflow events go (see elvis.workflow.events): in-app notifications with e-mail.
-ELVIS_EVENT_SINKS = ["notifications.sinks.notify_workflow_event"]
+# Where workflow events go (see elvis.workflow.events): in-app notifications with e-mail, and
+# partners' webhooks. Reminders notify people themselves; they reach only the reminder sinks.
+ELVIS_EVENT_SINKS = [
+    "notifications.sinks.notify_workflow_event",
+    "webhooks.sinks.record_webhook_deliveries",
+]
+ELVIS_REMINDER_SINKS = ["webhooks.sinks.record_webhook_deliveries"]
 
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
@@ -221,11 +227,19 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Re-offer e-mails a broker outage left behind (see notifications.tasks).
     "sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
     "loan-reminders": {"task": "loans.send_reminders", "schedule": crontab(hour=6, minute=0)},
+    "sweep-webhooks": {"task": "webhooks.sweep", "schedule": 30.0},
+    "purge-webhook-deliveries": {
+        "task": "webhooks.purge",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "purge-idempotency-keys": {
         "task": "accounts.purge_idempotency_keys",
         "schedule": crontab(minute=17),
     },
 }
+# Webhooks (docs/webhooks.md): https to public addresses only, unless the site opts in.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_ALLOW_HTTP: bool = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
 # Tokens issued by POST /api/v1/auth/token/ expire after this many days.
 API_LOGIN_TOKEN_LIFETIME = timedelta(days=env.int("API_LOGIN_TOKEN_DAYS", default=30))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -13,6 +13,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from elvis.workflow import events
 from notifications.services import notify
 from notifications.sinks import institution_curators
 
@@ -32,6 +33,7 @@ def _remind(loan: LoanRequest, event: str, key: str, message: str) -> int:
             context={"request": loan, "message": message, "url": loan.get_absolute_url()},
             dedupe_key=key,
         )
+        events.emit_reminder(event, loan, message=message, dedupe_key=key)
     return len(sent)
 
 

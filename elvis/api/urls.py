@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("collections_app.api.urls")),
     path("", include("loans.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("", include("accounts.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

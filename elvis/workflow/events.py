@@ -51,6 +51,23 @@ def emit(
     return event
 
 
+@cache
+def reminder_sinks() -> tuple[Callable[..., object], ...]:
+    return tuple(import_string(path) for path in getattr(settings, "ELVIS_REMINDER_SINKS", ()))
+
+
+def emit_reminder(name: str, request: Any, *, message: str, dedupe_key: str) -> Event:
+    """A reminder (``loan.due_soon`` …) for the reminder sinks, e.g. partners' webhooks.
+
+    Reminders are not transitions: there is no actor, and beat may run them twice, so each sink
+    gets ``dedupe_key`` to send every reminder once. People are notified by the caller.
+    """
+    event = Event(name=name, request=request, actor=None, message=message)
+    for sink in reminder_sinks():
+        sink(event, dedupe_key=dedupe_key)
+    return event
+
+
 class _Encoder(DjangoJSONEncoder):
     def default(self, o: Any) -> Any:
         if isinstance(o, models.Model):

@@ -50,8 +50,7 @@ class PostgresLoader:
                 f"{text_columns})"
             )
             cursor.execute(
-                f"CREATE TABLE {SEEN} "
-                "(catalog_number text PRIMARY KEY, line bigint NOT NULL)"
+                f"CREATE TABLE {SEEN} (catalog_number text PRIMARY KEY, line bigint NOT NULL)"
             )
 
     def close(self) -> None:

@@ -1,0 +1,134 @@
+"""Webhook delivery: claimed by compare-and-set, retried with backoff for 24 hours, swept.
+
+The delivery row is the truth: ``next_attempt_at`` says when it is due, whatever the broker
+holds. A task that finds the row not due, or claimed by another worker, does nothing; the
+sweeper re-enqueues what a broker outage or a dead worker left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .delivery import Outcome, post
+from .models import Delivery, DeliveryAttempt
+from .services import enqueue
+
+logger = logging.getLogger(__name__)
+Status = Delivery.Status
+
+FIRST_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
+# A claim older than this belongs to a worker that died mid-send (an attempt takes 10 s at most).
+STALE_CLAIM = timedelta(minutes=5)
+# A due delivery still pending this long after its time was lost with a broker: enqueue again.
+REENQUEUE_AFTER = timedelta(minutes=2)
+
+
+def backoff(attempt: int, retry_after: int | None = None) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min … capped at 1 hour, each ±20 % so that a receiver coming back
+    after an outage is not hit by every retry at once; at least what ``Retry-After`` asks."""
+    delay = min(MAX_RETRY, FIRST_RETRY * 2 ** max(attempt - 1, 0)) * random.uniform(0.8, 1.2)
+    if retry_after:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return min(delay, MAX_RETRY)
+
+
+@shared_task(name="webhooks.deliver", soft_time_limit=60)
+def deliver_webhook(delivery_id: int) -> str:
+    """Make one attempt at a due delivery, if this task wins the claim."""
+    now = timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
+    ).change(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return "not due or already handled"
+    delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
+    if delivery.subscription.is_active:
+        outcome = post(delivery)
+    else:
+        outcome = Outcome(error=_("Not sent: the subscription is paused."), refused=True)
+    return settle(delivery, outcome, started_at=now)
+
+
+def settle(delivery: Delivery, outcome: Outcome, *, started_at: datetime) -> str:
+    """Log the attempt and move the delivery on: delivered, due again later, or failed."""
+    now = timezone.now()
+    result = {
+        "last_status_code": outcome.status_code,
+        "last_error": outcome.error,
+        "claimed_at": None,
+    }
+    if outcome.delivered:
+        result.update(status=Status.DELIVERED, delivered_at=now)
+    elif outcome.retryable and now < delivery.retry_until:
+        delay = backoff(delivery.attempts, outcome.retry_after)
+        result.update(
+            status=Status.PENDING,
+            next_attempt_at=min(now + delay, delivery.retry_until),
+            enqueued_at=None,
+        )
+    else:
+        result.update(status=Status.FAILED, last_error=_why_failed(outcome))
+    with transaction.atomic():
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=started_at,
+            duration_ms=outcome.duration_ms,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            response_excerpt=outcome.response_excerpt,
+        )
+        Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).change(**result)
+    if result["status"] == Status.PENDING:
+        wait = (result["next_attempt_at"] - now).total_seconds()
+        transaction.on_commit(lambda: enqueue([delivery.pk], countdown=wait))
+    elif result["status"] == Status.FAILED:
+        logger.warning("webhook delivery %s failed: %s", delivery.pk, result["last_error"])
+    return str(result["status"])
+
+
+def _why_failed(outcome: Outcome) -> str:
+    last = outcome.error or f"HTTP {outcome.status_code}"
+    if outcome.retryable:
+        return _("Gave up: still failing at the end of the 24-hour retry window (%(last)s).") % {
+            "last": last
+        }
+    if outcome.status_code is not None:
+        return _("%(last)s is not retried: only network errors, 5xx and 429 are.") % {"last": last}
+    return outcome.error
+
+
+@shared_task(name="webhooks.sweep")
+def sweep_deliveries() -> int:
+    """Re-offer deliveries a broker outage or a dead worker left behind; returns how many."""
+    now = timezone.now()
+    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).change(
+        status=Status.PENDING, claimed_at=None
+    )
+    ids = list(
+        Delivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        .filter(Q(enqueued_at__isnull=True) | Q(next_attempt_at__lt=now - REENQUEUE_AFTER))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:1000]
+    )
+    enqueue(ids)
+    return len(ids)
+
+
+@shared_task(name="webhooks.purge")
+def purge_deliveries() -> int:
+    """Delete finished deliveries older than ``Delivery.RETENTION`` (their attempts go too)."""
+    cutoff = timezone.now() - Delivery.RETENTION
+    deleted, _counts = Delivery.objects.filter(
+        status__in=(Status.DELIVERED, Status.FAILED), created_at__lt=cutoff
+    ).delete()
+    return deleted
