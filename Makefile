@@ -54,6 +54,10 @@ fuzz: install-dev
 schema: install-dev
 	DJANGO_SETTINGS_MODULE=elvis.settings_test $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
+## make bench: import/search/API benchmarks on PostgreSQL (BENCH_DATABASE_URL; see bench/README.md).
+bench: install-dev
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

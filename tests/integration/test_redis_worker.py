@@ -33,4 +33,4 @@ def test_a_worker_on_the_redis_broker_executes_a_task(tmp_path, redis_url):
     with running_worker(env, queue, tmp_path / "worker.log"):
         client = Celery(broker=redis_url, backend=redis_url)
         result = client.send_task("elvis.ping", args=["via redis"], queue=queue)
-        assert result.get(timeout=60) == "via redis"
+        assert result.get(timeout=60, disable_sync_subtasks=False) == "via redis"
