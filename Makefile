@@ -8,7 +8,7 @@ PORT ?= 8000
 # Redis broker integration tests run when TEST_REDIS_URL is set (CI sets it).
 TEST_REDIS_URL ?=
 
-.PHONY: install install-dev run worker beat migrate seed test fuzz schema lint format bench clean
+.PHONY: install install-dev run worker beat migrate seed test fuzz guide-check schema lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ test: install-dev
 ## make fuzz: schemathesis against the live API on a throwaway PostgreSQL database (FUZZ_PG).
 fuzz: install-dev
 	BIN=$(BIN) scripts/fuzz-api.sh
+
+## make guide-check: follow docs/partner-guide.md step by step against a live server
+## (throwaway PostgreSQL from GUIDE_PG, gunicorn and a real Celery worker).
+guide-check: install
+	$(BIN)/python scripts/check_partner_guide.py
 
 ## make schema: regenerate the committed OpenAPI document (CI fails when it is stale).
 schema: install-dev

@@ -18,7 +18,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -34,6 +33,7 @@ from collections_app.models import Institution, Membership
 from collections_app.scoping import coordinated_institution_ids, is_site_staff
 from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
 
+from .clients import api_clients, make_api_client
 from .models import ApiClient, ApiToken, User
 from .tokens import issue
 
@@ -167,15 +167,10 @@ def clients_managed_by(user: User) -> QuerySet[ApiClient]:
     Only accounts that no one signs into with a password: a coordinator who gave a person an
     ``api_client`` membership must not be able to mint tokens that act as that person.
     """
-    membership = Q(memberships__role=Membership.Role.API_CLIENT)
+    clients = api_clients()
     if not user.is_superuser:
-        membership &= Q(memberships__institution__in=coordinated_institution_ids(user))
-    return ApiClient.objects.filter(
-        membership,
-        password__startswith=UNUSABLE_PASSWORD_PREFIX,
-        is_staff=False,
-        is_superuser=False,
-    ).distinct()
+        clients = clients.filter(memberships__institution__in=coordinated_institution_ids(user))
+    return clients.distinct()
 
 
 class ApiClientCreationForm(forms.ModelForm):
@@ -351,12 +346,7 @@ class ApiClientAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         # The form offers only these; this stops a forged POST naming another institution.
         if not may_manage_clients(request.user, institution.pk):
             raise PermissionDenied
-        obj.set_unusable_password()
-        obj.home_institution = institution
-        super().save_model(request, obj, form, change)
-        Membership.objects.create(
-            user=obj, institution=institution, role=Membership.Role.API_CLIENT
-        )
+        make_api_client(obj, institution)
 
     # Issuing and revoking tokens: pages of their own, so a key is never part of a form's
     # round trip or a URL, and is shown exactly once (admin_view makes every page no-store).
