@@ -8,6 +8,12 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PORT=${PORT:-8000}
 export DEBUG=${DEBUG:-1}
+# A development checkout: a git-ignored .env with DEBUG on, so that `python manage.py …` works
+# here too (settings read .env; with DEBUG off they demand a real SECRET_KEY).
+if [ ! -f .env ]; then
+  printf '# Written by make run for development (git-ignored). Production: see .env.example.\nDEBUG=1\n' > .env
+  echo "Wrote .env (DEBUG=1) for development."
+fi
 
 "$BIN/python" manage.py migrate --noinput
 "$BIN/python" manage.py seed_demo
