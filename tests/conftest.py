@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 
 import pytest
@@ -10,6 +11,14 @@ from rest_framework.test import APIClient
 from collections_app.models import Collection, Facility, Institution, Membership, Specimen
 
 PASSWORD = "correct-horse-battery-9"
+# The day the test session started. Test modules compute their dates at import; the code asks
+# timezone.localdate() later. A run that crosses midnight must not see two different todays.
+SESSION_TODAY = datetime.date.today()
+
+
+@pytest.fixture(autouse=True)
+def _one_today_per_session(monkeypatch) -> None:
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: SESSION_TODAY)
 
 
 def pytest_report_header(config) -> str:
