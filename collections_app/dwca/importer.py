@@ -4,6 +4,8 @@ Memory holds one batch at most. Each batch is one transaction: an interruption (
 a crash) rolls back the batch in progress only, so the catalogue holds whole batches, and
 since a batch's upsert is idempotent a re-run of the same command finishes the job. Rejected
 rows are written to the CSV after their batch commits, so it matches what is in the catalogue.
+Around the batches, large loads on PostgreSQL rebuild the search indexes instead of keeping
+them live (``indexes``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from collections_app.models import Collection
 
 from .errors import ArchiveError
+from .indexes import IndexMode, IndexReport, search_indexes_for_load, should_defer
 from .loaders import loader_for
 from .mapping import CATALOG_NUMBER, TERMS, Record, Rejection, RowMapper, duplicate
 from .progress import Progress
@@ -48,6 +51,7 @@ class ImportRun:
         batch_size: int = BATCH_SIZE,
         rejects: Path | None = None,
         progress: OutputWrapper | None = None,
+        indexes: IndexMode = IndexMode.AUTO,
     ) -> None:
         self.path = path
         self.collection = collection
@@ -55,7 +59,9 @@ class ImportRun:
         self.batch_size = batch_size
         self.requested_rejects = rejects
         self.progress_stream = progress
+        self.index_mode = indexes
         self.totals = ImportTotals()
+        self.indexes = IndexReport()
         self.rejects_path: Path | None = None
 
     def execute(self) -> None:
@@ -70,27 +76,31 @@ class ImportRun:
                 self._load(archive, rejects)
 
     def _load(self, archive: OccurrenceArchive, rejects: RejectsFile) -> None:
-        progress = None
-        if self.progress_stream is not None:
-            progress = Progress(self.progress_stream, archive.count_rows())
+        rows = None
+        if self.progress_stream is not None or self.index_mode is not IndexMode.KEEP:
+            rows = archive.count_rows()
+        progress = Progress(self.progress_stream, rows) if self.progress_stream else None
         mapper = RowMapper(
             self.collection,
             check_codes=self.check_codes,
             encoding=archive.descriptor.file_encoding.removesuffix("-sig"),
         )
-        try:
-            with loader_for(self.collection) as loader:
-                for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
-                    with transaction.atomic():
-                        outcome = loader.load(batch.records)
-                    rejected = [*batch.rejections, *outcome.duplicates]
-                    self.totals.add(batch.rows, batch.last_line, outcome, len(rejected))
-                    rejects.write(rejected)
-                    if progress:
-                        progress.update(self.totals.rows)
-        finally:
-            if progress:
-                progress.finish(self.totals.rows)
+        defer = should_defer(self.index_mode, self.collection, rows or 0)
+        announce = self.progress_stream.write if self.progress_stream else None
+        with search_indexes_for_load(defer, announce) as self.indexes:
+            try:
+                with loader_for(self.collection) as loader:
+                    for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
+                        with transaction.atomic():
+                            outcome = loader.load(batch.records)
+                        rejected = [*batch.rejections, *outcome.duplicates]
+                        self.totals.add(batch.rows, batch.last_line, outcome, len(rejected))
+                        rejects.write(rejected)
+                        if progress:
+                            progress.update(self.totals.rows)
+            finally:
+                if progress:
+                    progress.finish(self.totals.rows)
 
 
 def batches(

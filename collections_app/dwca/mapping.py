@@ -100,6 +100,9 @@ class RowMapper:
                 ("collectionCode", collection.code),
             )
         )
+        # The (institutionCode, collectionCode) pairs already found to match: an archive repeats
+        # one pair on every row, so each is checked once (a bounded set: pairs are few).
+        self.matching_codes: set[tuple[str, str]] = set()
         self.check_codes = check_codes
         self.encoding = encoding
         self.key_length = Specimen._meta.get_field("catalog_number").max_length
@@ -139,10 +142,11 @@ class RowMapper:
                 _("contains bytes that are not valid %(encoding)s (the encoding meta.xml declares)")
                 % {"encoding": self.encoding}
             )
-        if self.check_codes and (
-            mismatch := self._code_mismatch(institution_code, collection_code)
-        ):
-            return reject(mismatch)
+        if self.check_codes and (institution_code, collection_code) not in self.matching_codes:
+            if mismatch := self._code_mismatch(institution_code, collection_code):
+                return reject(mismatch)
+            if len(self.matching_codes) < 64:
+                self.matching_codes.add((institution_code, collection_code))
         if event_date and not _is_iso_event_date(event_date):
             return reject(
                 _("eventDate %(value)s is not an ISO 8601 date or interval")

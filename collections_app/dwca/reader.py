@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError
 
@@ -57,7 +58,9 @@ class OccurrenceArchive:
         one). Line numbers count header lines, as an editor shows them.
         """
         present = [term for term in terms if self.has_term(term)]
-        where = [present.index(term) if term in present else None for term in terms]
+        # Missing terms pick the "" appended after the present ones (itemgetter: C speed).
+        where = [present.index(term) if term in present else len(present) for term in terms]
+        pick = itemgetter(*where) if len(where) > 1 else lambda values: (values[where[0]],)
         complete = len(present) == len(terms)
         first = self.descriptor.lines_to_ignore + 1
         line = first - 1  # the last line read, for errors
@@ -66,7 +69,7 @@ class OccurrenceArchive:
                 if complete:
                     yield line, values
                 else:
-                    yield line, tuple("" if i is None else values[i] for i in where)
+                    yield line, pick((*values, ""))
         except InvalidArchive as exc:  # raised for a row shorter than meta.xml says
             raise ArchiveError(
                 _(
@@ -85,7 +88,7 @@ class OccurrenceArchive:
         """Data rows, counted as line breaks (fast, for an ETA; quoted line breaks overcount)."""
         lines, last = 0, b""
         with (self.folder / self.core_name).open("rb") as data:
-            for chunk in iter(partial(data.read, 1 << 20), b""):
+            for chunk in iter(partial(data.read, 1 << 16), b""):
                 lines += chunk.count(b"\n")
                 last = chunk
         if last and not last.endswith(b"\n"):

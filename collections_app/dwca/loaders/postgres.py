@@ -63,8 +63,15 @@ class PostgresLoader:
             with cursor.copy(self._copy_sql) as copy:
                 for record in records:
                     copy.write_row((record.line, record.catalog_number, *record.values))
+            # The seen table grows to the archive's size, and temporary tables have no
+            # statistics: left to itself the planner hashes all of it for every batch (a
+            # load quadratic in the archive's rows). Probing its key per staged row is not.
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
             cursor.execute(self._claim_sql)
             duplicates = [duplicate(*row) for row in cursor.fetchall()]
+            cursor.execute("RESET enable_hashjoin")
+            cursor.execute("RESET enable_mergejoin")
             cursor.execute(self._remember_sql)
             constants = {
                 f"constant_{i}": value for i, (_c, value) in enumerate(self.columns.constants)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from collections_app.dwca.errors import ImportFailed
 from collections_app.dwca.importer import BATCH_SIZE, ImportRun
+from collections_app.dwca.indexes import IndexMode
 from collections_app.dwca.interrupt import sigterm_as_interrupt
 from collections_app.dwca.target import find_collection
 
@@ -61,6 +62,17 @@ class Command(BaseCommand):
             help=_("Rows per transaction (default %(default)s)."),
         )
         parser.add_argument(
+            "--indexes",
+            choices=[mode.value for mode in IndexMode],
+            default=IndexMode.AUTO.value,
+            help=_(
+                "PostgreSQL: keep the search indexes live during the load, or drop them and "
+                "rebuild them after it (faster for big loads; search is slow and specimen "
+                "writes wait meanwhile). auto rebuilds for 200,000 new rows or more that are "
+                "also a quarter of the table or more (default %(default)s)."
+            ),
+        )
+        parser.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
             help=_("Report progress on stderr (default: when stderr is a terminal)."),
@@ -74,6 +86,7 @@ class Command(BaseCommand):
         rejects: Path | None,
         ignore_codes: bool,
         batch_size: int,
+        indexes: str,
         progress: bool | None,
         **options: Any,
     ) -> None:
@@ -91,6 +104,7 @@ class Command(BaseCommand):
             batch_size=batch_size,
             rejects=rejects,
             progress=self.stderr if show_progress else None,
+            indexes=IndexMode(indexes),
         )
         try:
             with sigterm_as_interrupt():
@@ -112,6 +126,8 @@ class Command(BaseCommand):
     def _summary(self, run: ImportRun) -> None:
         if run.rejects_path is not None:
             self.stdout.write(run.totals.summary(run.rejects_path))
+        if indexes := run.indexes.summary():
+            self.stdout.write(indexes)
 
     def _stopped(self, run: ImportRun, reason: str) -> str:
         """The reason, and what the batches before it left in the catalogue."""

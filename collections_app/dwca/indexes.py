@@ -1,0 +1,179 @@
+"""Large PostgreSQL imports: the specimen search indexes dropped for the load, rebuilt after.
+
+Kept live, each of the search indexes is updated row by row as the merge writes; bench/README.md
+measures that upkeep at several times the cost of the rows themselves. Built once from the
+loaded table (sorted, with PostgreSQL's parallel workers) the same indexes cost a fraction, as
+``pg_restore`` knows. The unique (collection, catalogue number) index is never dropped: the
+merge's ``ON CONFLICT`` needs it, and it keeps the catalogue's one invariant.
+
+The trade-off, chosen per import (``--indexes``): while the indexes are gone, search still
+answers, by scanning the table, so it is slow; the rebuild takes a SHARE lock, so writes to
+specimens (a loan taking one) wait for it. ``auto`` pays that only for a load big enough that
+live upkeep would cost more than the rebuild: many new rows, and many relative to the table.
+
+The indexes come back whatever happens: an import rebuilds them as it ends, interrupted or not;
+one killed outright leaves them to the next import, which first rebuilds any that are missing,
+or to ``manage.py specimen_indexes``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import OperationalError, connection, transaction
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.models import Index
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.models import Collection, Specimen
+
+from .errors import ImportFailed
+
+#: ``auto`` defers only a load of at least this many new rows…
+DEFER_MIN_ROWS = 200_000
+#: …that is also at least this share of the rows already in the table.
+DEFER_MIN_SHARE = 0.25
+#: How long dropping may wait for the searches in progress before the import gives up.
+DROP_LOCK_TIMEOUT = "30s"
+#: Memory for each index build (per session; PostgreSQL's default of 64MB sorts on disk).
+BUILD_MEMORY = "256MB"
+
+
+class IndexMode(StrEnum):
+    AUTO = "auto"
+    KEEP = "keep"
+    REBUILD = "rebuild"
+
+
+@dataclass
+class IndexReport:
+    """What an import did to the search indexes, for its summary."""
+
+    deferred: bool = False
+    rebuilt: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if not self.rebuilt:
+            return ""
+        return str(
+            _("Search indexes: %(count)d rebuilt in %(seconds).1f s%(why)s.")
+            % {
+                "count": self.rebuilt,
+                "seconds": self.seconds,
+                "why": _(" after the load") if self.deferred else _(" (missing before it)"),
+            }
+        )
+
+
+def search_indexes() -> list[Index]:
+    """Every index of ``Specimen`` but its unique constraint."""
+    return list(Specimen._meta.indexes)
+
+
+def missing_indexes() -> list[Index]:
+    with connection.cursor() as cursor:
+        present = connection.introspection.get_constraints(cursor, Specimen._meta.db_table)
+    return [index for index in search_indexes() if index.name not in present]
+
+
+def build_missing(announce: Callable[[str], None] | None = None) -> tuple[int, float]:
+    """Build the search indexes that are missing; how many, and the seconds it took."""
+    missing = missing_indexes()
+    started = time.perf_counter()
+    if not missing:
+        return 0, 0.0
+    if announce:
+        announce(str(_("Building %(count)d search indexes…") % {"count": len(missing)}))
+    postgresql = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if postgresql:
+            cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+            # Inside a caller's transaction, PostgreSQL cannot index a table with foreign-key
+            # checks still pending (Django defers them); check them now, as migrations do.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        try:
+            # One index per transaction: an interruption keeps the ones already built.
+            for index in missing:
+                with transaction.atomic():
+                    cursor.execute(str(index.create_sql(Specimen, _sql_writer())))
+            # Fresh statistics, or the planner plans searches on the table before the load.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Specimen._meta.db_table)}")
+        finally:
+            if postgresql:
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                cursor.execute("RESET maintenance_work_mem")
+    return len(missing), time.perf_counter() - started
+
+
+def should_defer(mode: IndexMode, collection: Collection, archive_rows: int) -> bool:
+    """Whether this load drops the search indexes. ``auto`` (see the top) weighs it on
+    PostgreSQL only: SQLite is the embedded default of development machines, not of
+    catalogues of millions."""
+    if mode is not IndexMode.AUTO:
+        return mode is IndexMode.REBUILD
+    if connection.vendor != "postgresql":
+        return False
+    # Rows the collection already has are updates (or nothing) rather than new index entries.
+    new_rows = archive_rows - Specimen.objects.filter(collection=collection).count()
+    return new_rows >= DEFER_MIN_ROWS and new_rows >= DEFER_MIN_SHARE * _table_estimate()
+
+
+def _table_estimate() -> int:
+    """The planner's row count of the specimen table: free, and close enough for a ratio."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = %s::regclass",
+            [Specimen._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def search_indexes_for_load(
+    defer: bool, announce: Callable[[str], None] | None = None
+) -> Iterator[IndexReport]:
+    """Around the batches of one import: indexes complete before, dropped during if ``defer``,
+    and complete again after, however the load ends. ``announce`` hears of long builds."""
+    report = IndexReport(deferred=defer)
+    if not defer:
+        report.rebuilt, report.seconds = build_missing(announce)
+        yield report
+        return
+    drop(search_indexes())
+    try:
+        yield report
+    finally:
+        report.rebuilt, report.seconds = build_missing(announce)
+
+
+def drop(indexes: list[Index]) -> None:
+    """All or none, waiting at most ``DROP_LOCK_TIMEOUT`` for the searches in progress."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+            for index in indexes:
+                cursor.execute(str(index.remove_sql(Specimen, _sql_writer())))
+    except OperationalError as exc:
+        raise ImportFailed(
+            _(
+                "Could not drop the search indexes for this large load: the specimen table "
+                "stayed busy for %(timeout)s (%(error)s). Try again when it is quieter, or "
+                "import with --indexes keep."
+            )
+            % {"timeout": DROP_LOCK_TIMEOUT, "error": exc}
+        ) from exc
+
+
+def _sql_writer() -> BaseDatabaseSchemaEditor:
+    """A schema editor used only to write the SQL of the model's own index definitions (as
+    its migrations did). Not entered: SQLite's refuses to enter inside a transaction. The
+    empty deferred list is what entering would set (``remove_sql`` prunes it)."""
+    editor = connection.schema_editor()
+    editor.deferred_sql = []
+    return editor

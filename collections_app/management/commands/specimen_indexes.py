@@ -1,0 +1,48 @@
+"""``manage.py specimen_indexes``: the specimen search indexes, checked or completed.
+
+A large import drops them for its load and rebuilds them as it ends, even when interrupted; an
+import killed outright (``kill -9``, a crash of the machine) cannot, and leaves search slow
+until the next import or this command builds the missing ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.dwca.indexes import build_missing, missing_indexes, search_indexes
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the specimen search indexes that are missing (an import killed during a large "
+        "load leaves them so). With --check, only report them, and exit 1 if any is missing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help=_("Only report missing indexes; exit status 1 if there are any."),
+        )
+
+    def handle(self, *args: Any, check: bool, **options: Any) -> None:
+        missing = missing_indexes()
+        if not missing:
+            self.stdout.write(
+                _("All %(count)d specimen search indexes are present.")
+                % {"count": len(search_indexes())}
+            )
+            return
+        if check:
+            raise CommandError(
+                _("Missing specimen search indexes: %(names)s. Run manage.py specimen_indexes.")
+                % {"names": ", ".join(index.name for index in missing)}
+            )
+        built, seconds = build_missing(self.stdout.write)
+        self.stdout.write(
+            _("Built %(count)d specimen search indexes in %(seconds).1f s.")
+            % {"count": built, "seconds": seconds}
+        )

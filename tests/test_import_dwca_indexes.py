@@ -1,0 +1,198 @@
+"""Large loads drop the specimen search indexes and rebuild them after; they always come back.
+
+``--indexes rebuild`` and ``keep`` behave the same on both databases; ``auto`` weighs the load
+on PostgreSQL only, so its expectations are per database. The lock test needs PostgreSQL's
+``lock_timeout`` and runs in CI's PostgreSQL pass.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+
+from bench.make_dwca import ArchiveSpec, make_archive
+from collections_app.dwca import indexes
+from collections_app.dwca.indexes import IndexMode, missing_indexes, should_defer
+from collections_app.dwca.loaders import LOADERS
+from collections_app.models import Specimen
+
+from .dwca_support import import_dwca
+
+ROWS = 300
+ALL = sorted(index.name for index in Specimen._meta.indexes)
+
+
+@pytest.fixture
+def archive(tmp_path):
+    path = tmp_path / "entomology.zip"
+    make_archive(path, ArchiveSpec(rows=ROWS, seed=5, institution_code="INSTA"))
+    return path
+
+
+def index_names() -> list[str]:
+    with connection.cursor() as cursor:
+        present = connection.introspection.get_constraints(cursor, Specimen._meta.db_table)
+    return sorted(name for name in present if name in ALL)
+
+
+def missing_during_each_batch(monkeypatch) -> list[list[str]]:
+    """Record, inside every batch of the database's loader, which indexes are missing."""
+    loader, seen = LOADERS[connection.vendor], []
+    load = loader.load
+
+    def recording(self, records):
+        seen.append(sorted(index.name for index in missing_indexes()))
+        return load(self, records)
+
+    monkeypatch.setattr(loader, "load", recording)
+    return seen
+
+
+def test_a_rebuild_load_runs_without_the_search_indexes_and_ends_with_all_of_them(
+    collection_a, archive, monkeypatch
+):
+    during = missing_during_each_batch(monkeypatch)
+
+    output = import_dwca(archive, collection_a, "--indexes", "rebuild", "--batch-size", "100")
+
+    assert during == [ALL, ALL, ALL]
+    assert index_names() == ALL
+    assert Specimen.objects.filter(collection=collection_a).count() == ROWS
+    assert f"Search indexes: {len(ALL)} rebuilt in " in output
+    assert output.rstrip().endswith("after the load.")
+
+
+def test_a_keep_load_keeps_them_live(collection_a, archive, monkeypatch):
+    during = missing_during_each_batch(monkeypatch)
+
+    output = import_dwca(archive, collection_a, "--indexes", "keep", "--batch-size", "100")
+
+    assert during == [[], [], []]
+    assert "Search indexes" not in output
+
+
+def test_an_interrupted_rebuild_load_still_ends_with_every_index(
+    collection_a, archive, monkeypatch
+):
+    loader = LOADERS[connection.vendor]
+    load, calls = loader.load, []
+
+    def interrupted(self, records):
+        calls.append(load(self, records))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return calls[-1]
+
+    monkeypatch.setattr(loader, "load", interrupted)
+
+    with pytest.raises(CommandError) as raised:
+        import_dwca(archive, collection_a, "--indexes", "rebuild", "--batch-size", "100")
+
+    assert raised.value.returncode == 130
+    assert index_names() == ALL
+    assert Specimen.objects.filter(collection=collection_a).count() == 100
+
+
+def test_an_import_first_rebuilds_what_a_killed_one_left_missing(collection_a, archive):
+    indexes.drop(Specimen._meta.indexes)  # what an import killed during a large load leaves
+    assert index_names() == []
+
+    output = import_dwca(archive, collection_a, "--indexes", "keep")
+
+    assert index_names() == ALL
+    assert f"Search indexes: {len(ALL)} rebuilt in " in output
+    assert "(missing before it)" in output
+
+
+def test_specimen_indexes_reports_and_builds_the_missing_ones(db):
+    half = Specimen._meta.indexes[: len(ALL) // 2]
+    indexes.drop(half)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("specimen_indexes", "--check", stdout=io.StringIO())
+    assert str(raised.value).startswith(
+        "Missing specimen search indexes: " + ", ".join(index.name for index in half)
+    )
+
+    stdout = io.StringIO()
+    call_command("specimen_indexes", stdout=stdout)
+    assert f"Built {len(half)} specimen search indexes in " in stdout.getvalue()
+    assert index_names() == ALL
+
+    stdout = io.StringIO()
+    call_command("specimen_indexes", "--check", stdout=stdout)
+    assert stdout.getvalue() == f"All {len(ALL)} specimen search indexes are present.\n"
+
+
+# ``auto``: worth it for many new rows that are also a good share of the table.
+AUTO_CASES = [
+    # (rows in the archive, rows the collection has, rows elsewhere, defer on PostgreSQL)
+    pytest.param(1_000, 0, 0, True, id="first-big-load"),
+    pytest.param(999, 0, 0, False, id="too-few-rows"),
+    pytest.param(1_000, 900, 0, False, id="re-import-mostly-updates"),
+    pytest.param(1_000, 0, 3_000, True, id="a-quarter-of-the-table"),
+    pytest.param(1_000, 0, 5_000, False, id="small-next-to-the-table"),
+]
+
+
+@pytest.mark.parametrize(("archive_rows", "own", "elsewhere", "on_postgresql"), AUTO_CASES)
+def test_auto_defers_only_loads_where_a_rebuild_costs_less(
+    collection_a, collection_b, monkeypatch, archive_rows, own, elsewhere, on_postgresql
+):
+    monkeypatch.setattr(indexes, "DEFER_MIN_ROWS", 1_000)
+    for collection, count in ((collection_a, own), (collection_b, elsewhere)):
+        Specimen.objects.bulk_create(
+            Specimen(collection=collection, catalog_number=f"N-{n}") for n in range(count)
+        )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Specimen._meta.db_table}")
+
+    decided = should_defer(IndexMode.AUTO, collection_a, archive_rows)
+
+    assert decided is (on_postgresql and connection.vendor == "postgresql")
+    assert should_defer(IndexMode.KEEP, collection_a, archive_rows) is False
+    assert should_defer(IndexMode.REBUILD, collection_a, archive_rows) is True
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="lock_timeout is PostgreSQL's; CI runs both"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_table_fails_the_import_clearly_and_changes_nothing(
+    collection_a, archive, monkeypatch
+):
+    monkeypatch.setattr(indexes, "DROP_LOCK_TIMEOUT", "200ms")
+    locked, release = threading.Event(), threading.Event()
+
+    def long_search() -> None:
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("BEGIN")
+                cursor.execute(f"LOCK TABLE {Specimen._meta.db_table} IN ACCESS SHARE MODE")
+                locked.set()
+                release.wait(10)
+                cursor.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    searcher = threading.Thread(target=long_search)
+    searcher.start()
+    try:
+        assert locked.wait(10)
+        with pytest.raises(CommandError) as raised:
+            import_dwca(archive, collection_a, "--indexes", "rebuild")
+    finally:
+        release.set()
+        searcher.join()
+
+    assert "Could not drop the search indexes for this large load" in str(raised.value)
+    assert "--indexes keep" in str(raised.value)
+    assert index_names() == ALL
+    assert not Specimen.objects.filter(collection=collection_a).exists()
