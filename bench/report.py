@@ -23,6 +23,10 @@ class ImportResult:
     peak_rss_mb: float | None  # None: loaded by COPY, as import_dwca is not there
 
     @property
+    def index_seconds(self) -> float:
+        return getattr(self.run, "index_seconds", 0.0)
+
+    @property
     def ratio(self) -> float:
         return self.run.rows_per_second / self.bare.rows_per_second
 
@@ -34,6 +38,7 @@ IMPORT_COLUMNS = [
     "import rows/s",
     "ratio",
     "import s",
+    "of which index rebuild s",
     "peak MB",
 ]
 
@@ -88,6 +93,7 @@ def import_section(
                 f"{r.run.rows_per_second:,.0f}",
                 f"{r.ratio:.0%}",
                 f"{r.run.seconds:.1f}",
+                f"{r.index_seconds:.1f}",
                 f"{r.peak_rss_mb:.0f}" if r.peak_rss_mb is not None else "n/a",
             ]
             for r in results

@@ -1,8 +1,8 @@
 """Large loads drop the specimen search indexes and rebuild them after; they always come back.
 
 ``--indexes rebuild`` and ``keep`` behave the same on both databases; ``auto`` weighs the load
-on PostgreSQL only, so its expectations are per database. The lock test needs PostgreSQL's
-``lock_timeout`` and runs in CI's PostgreSQL pass.
+on PostgreSQL only, so its expectations are per database. The lock tests need PostgreSQL's
+``lock_timeout`` and run in CI's PostgreSQL pass.
 """
 
 from __future__ import annotations
@@ -160,39 +160,92 @@ def test_auto_defers_only_loads_where_a_rebuild_costs_less(
     assert should_defer(IndexMode.REBUILD, collection_a, archive_rows) is True
 
 
-@pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="lock_timeout is PostgreSQL's; CI runs both"
-)
-@pytest.mark.django_db(transaction=True)
-def test_a_busy_table_fails_the_import_clearly_and_changes_nothing(
-    collection_a, archive, monkeypatch
-):
-    monkeypatch.setattr(indexes, "DROP_LOCK_TIMEOUT", "200ms")
-    locked, release = threading.Event(), threading.Event()
+class SearchInProgress:
+    """Another connection reading the specimen table in a long transaction (PostgreSQL)."""
 
-    def long_search() -> None:
+    def __init__(self) -> None:
+        self.locked, self.released = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._search)
+
+    def _search(self) -> None:
         other = connections.create_connection("default")
         try:
             with other.cursor() as cursor:
                 cursor.execute("BEGIN")
                 cursor.execute(f"LOCK TABLE {Specimen._meta.db_table} IN ACCESS SHARE MODE")
-                locked.set()
-                release.wait(10)
+                self.locked.set()
+                self.released.wait(10)
                 cursor.execute("ROLLBACK")
         finally:
             other.close()
 
-    searcher = threading.Thread(target=long_search)
-    searcher.start()
-    try:
-        assert locked.wait(10)
-        with pytest.raises(CommandError) as raised:
-            import_dwca(archive, collection_a, "--indexes", "rebuild")
-    finally:
-        release.set()
-        searcher.join()
+    def __enter__(self) -> SearchInProgress:
+        self.thread.start()
+        assert self.locked.wait(10)
+        return self
 
+    def end(self) -> None:
+        self.released.set()
+        self.thread.join()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.end()
+
+
+@pytest.fixture
+def quick_retries(monkeypatch) -> list[int]:
+    """Short waits for the table, and the attempts the import makes to drop its indexes."""
+    monkeypatch.setattr(indexes, "DROP_LOCK_TIMEOUT", "100ms")
+    monkeypatch.setattr(indexes, "DROP_PAUSE_SECONDS", 0.05)
+    attempts: list[int] = []
+    drop_once = indexes._drop_once
+
+    def counted(*args):
+        attempts.append(1)
+        return drop_once(*args)
+
+    monkeypatch.setattr(indexes, "_drop_once", counted)
+    return attempts
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="lock_timeout is PostgreSQL's; CI runs both"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_table_that_stays_busy_fails_the_import_clearly_and_changes_nothing(
+    collection_a, archive, quick_retries
+):
+    with SearchInProgress(), pytest.raises(CommandError) as raised:
+        import_dwca(archive, collection_a, "--indexes", "rebuild")
+
+    assert len(quick_retries) == indexes.DROP_ATTEMPTS
     assert "Could not drop the search indexes for this large load" in str(raised.value)
     assert "--indexes keep" in str(raised.value)
     assert index_names() == ALL
     assert not Specimen.objects.filter(collection=collection_a).exists()
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_search_that_ends_lets_the_next_attempt_drop_them(
+    collection_a, archive, quick_retries, monkeypatch
+):
+    with SearchInProgress() as search:
+        failing_once = indexes._drop_once
+
+        def first_attempt_then_the_search_ends(*args):
+            try:
+                return failing_once(*args)
+            finally:
+                search.end()
+
+        monkeypatch.setattr(indexes, "_drop_once", first_attempt_then_the_search_ends)
+        output = import_dwca(archive, collection_a, "--indexes", "rebuild")
+
+    assert len(quick_retries) == 2
+    assert "after the load." in output
+    assert index_names() == ALL
+    assert Specimen.objects.filter(collection=collection_a).count() == ROWS

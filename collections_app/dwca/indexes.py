@@ -28,6 +28,7 @@ from django.db import OperationalError, connection, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.models import Index
 from django.utils.translation import gettext_lazy as _
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
 from collections_app.models import Collection, Specimen
 
@@ -37,8 +38,11 @@ from .errors import ImportFailed
 DEFER_MIN_ROWS = 200_000
 #: …that is also at least this share of the rows already in the table.
 DEFER_MIN_SHARE = 0.25
-#: How long dropping may wait for the searches in progress before the import gives up.
-DROP_LOCK_TIMEOUT = "30s"
+#: Dropping needs the table to itself. While it waits for the searches in progress, the
+#: searches that arrive queue behind it, so it waits briefly, lets them through, and tries again.
+DROP_LOCK_TIMEOUT = "2s"
+DROP_ATTEMPTS = 5
+DROP_PAUSE_SECONDS = 1.0
 #: Memory for each index build (per session; PostgreSQL's default of 64MB sorts on disk).
 BUILD_MEMORY = "256MB"
 
@@ -152,22 +156,32 @@ def search_indexes_for_load(
 
 
 def drop(indexes: list[Index]) -> None:
-    """All or none, waiting at most ``DROP_LOCK_TIMEOUT`` for the searches in progress."""
+    """All or none, each attempt waiting at most ``DROP_LOCK_TIMEOUT`` for the table."""
+    attempts = Retrying(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_attempt(DROP_ATTEMPTS),
+        wait=wait_fixed(DROP_PAUSE_SECONDS),
+        reraise=True,
+    )
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
-            for index in indexes:
-                cursor.execute(str(index.remove_sql(Specimen, _sql_writer())))
+        attempts(_drop_once, indexes)
     except OperationalError as exc:
         raise ImportFailed(
             _(
                 "Could not drop the search indexes for this large load: the specimen table "
-                "stayed busy for %(timeout)s (%(error)s). Try again when it is quieter, or "
-                "import with --indexes keep."
+                "stayed busy (%(attempts)d tries of %(timeout)s: %(error)s). Try again when it "
+                "is quieter, or import with --indexes keep."
             )
-            % {"timeout": DROP_LOCK_TIMEOUT, "error": exc}
+            % {"attempts": DROP_ATTEMPTS, "timeout": DROP_LOCK_TIMEOUT, "error": exc}
         ) from exc
+
+
+def _drop_once(indexes: list[Index]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
+        for index in indexes:
+            cursor.execute(str(index.remove_sql(Specimen, _sql_writer())))
 
 
 def _sql_writer() -> BaseDatabaseSchemaEditor:
