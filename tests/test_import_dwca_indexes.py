@@ -249,3 +249,10 @@ def test_a_search_that_ends_lets_the_next_attempt_drop_them(
     assert "after the load." in output
     assert index_names() == ALL
     assert Specimen.objects.filter(collection=collection_a).count() == ROWS
+
+
+def test_specimen_indexes_on_an_unmigrated_database_says_to_migrate(db, monkeypatch):
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
+
+    with pytest.raises(CommandError, match="run manage.py migrate"):
+        call_command("specimen_indexes", stdout=io.StringIO())

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.dwca.indexes import build_missing, missing_indexes, search_indexes
+from collections_app.models import Specimen
 
 
 class Command(BaseCommand):
@@ -29,6 +31,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, check: bool, **options: Any) -> None:
+        if Specimen._meta.db_table not in connection.introspection.table_names():
+            raise CommandError(_("This database has no specimens yet: run manage.py migrate."))
         missing = missing_indexes()
         if not missing:
             self.stdout.write(
