@@ -9,8 +9,15 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "elvis.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - loads the settings
+    except ImproperlyConfigured as exc:
+        # Django would run the command anyway and fail with "Models aren't loaded yet".
+        sys.exit(f"ELViS settings: {exc}")
     execute_from_command_line(sys.argv)
 
 

@@ -53,10 +53,18 @@ def test_deploy_check_is_clean_with_debug_off(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_startup_refuses_a_missing_secret_key_when_debug_is_off(tmp_path):
-    result = _manage("check", tmp_path=tmp_path, DEBUG="0")
-    assert result.returncode != 0
-    assert "SECRET_KEY must be set" in result.stderr
+@pytest.mark.parametrize("command", ["check", "makemigrations"])
+def test_startup_refuses_a_missing_secret_key_when_debug_is_off_in_one_clear_line(
+    tmp_path, command
+):
+    # makemigrations is one of Django's commands that would otherwise run without settings and
+    # fail with "Models aren't loaded yet".
+    result = _manage(command, tmp_path=tmp_path, DEBUG="0")
+
+    assert result.returncode == 1
+    assert result.stderr == (
+        "ELViS settings: SECRET_KEY must be set when DEBUG is off (see .env.example).\n"
+    )
 
 
 @pytest.mark.parametrize(
