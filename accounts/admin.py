@@ -1,5 +1,5 @@
-"""User admin for site staff, the admin login form that lets institution staff in, and the
-coordinators' pages for their institutions' partner systems (API clients) and tokens.
+"""User admin for site staff, and the coordinators' pages for their institutions' partner
+systems (API clients) and tokens. (The admin login form is the site's: ``elvis.admin``.)
 
 Coordinators never browse users. They only need to pick one when adding a member or a contact
 curator, through the autocomplete endpoint, and there they find their own institutions' members
@@ -15,9 +15,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -30,26 +29,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.models import Institution, Membership
-from collections_app.scoping import coordinated_institution_ids, is_site_staff
-from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
+from collections_app.roles import coordinated_institution_ids, is_site_staff
+from elvis.admin import NotFoundOutsideScope, is_autocomplete
 
 from .clients import api_clients, make_api_client
 from .models import ApiClient, ApiToken, User
 from .tokens import issue
-
-
-class AdminLoginForm(AdminAuthenticationForm):
-    """The admin login, open to institution members as well as site staff."""
-
-    def confirm_login_allowed(self, user: User) -> None:
-        # AuthenticationForm's check (active accounts), not AdminAuthenticationForm's is_staff.
-        AuthenticationForm.confirm_login_allowed(self, user)
-        if not may_use_admin(user):
-            raise ValidationError(
-                self.error_messages["invalid_login"],
-                code="invalid_login",
-                params={"username": self.username_field.verbose_name},
-            )
 
 
 class UserCreationForm(AdminUserCreationForm):

@@ -19,13 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
 
 from .models import Collection, Facility, Institution, Instrument, Membership, Specimen
-from .scoping import (
-    can_edit,
-    coordinated_institution_ids,
-    institution_ids,
-    is_site_staff,
-    owner_institution_id,
-)
+from .roles import coordinated_institution_ids, institution_ids, is_site_staff
+from .scoping import can_edit, owner_institution_id
 from .search import search_specimens
 
 

@@ -6,37 +6,10 @@ the institution that owns the object. Curators see their institution's data in t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from django.db.models import Model
 
-from .models import Institution, Membership
-
-Role = Membership.Role
-ADMIN_ROLES = (Role.CURATOR, Role.COORDINATOR)
-
-
-def is_site_staff(user) -> bool:
-    return bool(user and user.is_active and (user.is_superuser or user.is_staff))
-
-
-def institution_ids(user, roles: Iterable[str] = ADMIN_ROLES) -> set[int]:
-    """Ids of the institutions where ``user`` holds any of ``roles`` (cached per user object)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return set()
-    cache = user.__dict__.setdefault("_elvis_role_cache", {})
-    key = tuple(sorted(roles))
-    if key not in cache:
-        cache[key] = set(
-            Membership.objects.filter(user=user, role__in=key).values_list(
-                "institution_id", flat=True
-            )
-        )
-    return cache[key]
-
-
-def coordinated_institution_ids(user) -> set[int]:
-    return institution_ids(user, (Role.COORDINATOR,))
+from .models import Institution
+from .roles import coordinated_institution_ids, is_site_staff
 
 
 def institution_of(obj: Model) -> Institution | None:

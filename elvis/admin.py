@@ -1,10 +1,9 @@
 """The admin site: open to site staff and to institution curators and coordinators.
 
 Institution staff get admin access through their ``Membership`` rows, not through the
-``is_staff`` flag, so the site's permission check and login form ask the membership logic in
-``collections_app.scoping``. ``ElvisAdminConfig`` is named in ``INSTALLED_APPS`` in place of
-``django.contrib.admin``, so this module is imported while apps are still loading: like
-Django's own ``AdminSite.login``, it imports models and auth forms only inside functions.
+``is_staff`` flag, so the site's permission check and login form ask the role vocabulary
+(``collections_app.roles``). The app configuration lives in ``elvis.apps`` (it is imported while
+apps load); this module is imported only once they are loaded.
 """
 
 from __future__ import annotations
@@ -12,23 +11,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.contrib.admin import AdminSite
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from collections_app.roles import institution_ids, is_site_staff
+
 if TYPE_CHECKING:
-    from django.contrib.auth.forms import AuthenticationForm
     from django.http import HttpRequest
-
-
-class ElvisAdminConfig(AdminConfig):
-    default_site = "elvis.admin.ElvisAdminSite"
 
 
 def may_use_admin(user) -> bool:
     """Site staff, and active curators or coordinators of any institution."""
-    from collections_app.scoping import institution_ids, is_site_staff
-
     return is_site_staff(user) or bool(institution_ids(user))
 
 
@@ -38,19 +34,28 @@ def is_autocomplete(request: HttpRequest) -> bool:
     return bool(match and match.url_name == "autocomplete" and "admin" in match.namespaces)
 
 
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin login, open to institution members as well as site staff."""
+
+    def confirm_login_allowed(self, user) -> None:
+        # AuthenticationForm's check (active accounts), not AdminAuthenticationForm's is_staff.
+        AuthenticationForm.confirm_login_allowed(self, user)
+        if not may_use_admin(user):
+            raise ValidationError(
+                self.error_messages["invalid_login"],
+                code="invalid_login",
+                params={"username": self.username_field.verbose_name},
+            )
+
+
 class ElvisAdminSite(AdminSite):
     site_header = _("ELViS administration")
     site_title = _("ELViS administration")
     index_title = _("Registry and accounts")
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
-
-    @property
-    def login_form(self) -> type[AuthenticationForm]:
-        from accounts.admin import AdminLoginForm
-
-        return AdminLoginForm
 
 
 class NotFoundOutsideScope:

@@ -39,7 +39,7 @@ CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "elvis.admin.ElvisAdminConfig",
+    "elvis.apps.ElvisAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -59,12 +59,15 @@ INSTALLED_APPS = [
 ]
 
 # Where workflow events go (see elvis.workflow.events): in-app notifications with e-mail, and
-# partners' webhooks. Reminders notify people themselves; they reach only the reminder sinks.
+# partners' webhooks; reminders (elvis.workflow.tasks) go to the reminder sinks.
 ELVIS_EVENT_SINKS = [
     "notifications.sinks.notify_workflow_event",
     "webhooks.sinks.record_webhook_deliveries",
 ]
-ELVIS_REMINDER_SINKS = ["webhooks.sinks.record_webhook_deliveries"]
+ELVIS_REMINDER_SINKS = [
+    "notifications.sinks.notify_reminder",
+    "webhooks.sinks.record_webhook_deliveries",
+]
 
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
@@ -226,7 +229,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-offer e-mails a broker outage left behind (see notifications.tasks).
     "sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
-    "loan-reminders": {"task": "loans.send_reminders", "schedule": crontab(hour=6, minute=0)},
+    # Every registered kind's reminders (see elvis.workflow.tasks).
+    "reminders": {"task": "workflow.send_reminders", "schedule": crontab(hour=6, minute=0)},
     "sweep-webhooks": {"task": "webhooks.sweep", "schedule": 30.0},
     "purge-webhook-deliveries": {
         "task": "webhooks.purge",

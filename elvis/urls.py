@@ -1,14 +1,17 @@
-"""Top-level URLs: pages, accounts, admin and the versioned API."""
+"""Top-level URLs: pages (each request kind's from the registry), accounts, admin and the
+versioned API."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
 
+from elvis.workflow.pages.urls import request_kind_pages
+
 urlpatterns = [
     path("", include("collections_app.urls")),
     path("accounts/", include("accounts.urls")),
-    path("loans/", include("loans.urls")),
+    *request_kind_pages(),  # /loans/ … : each request kind's researcher pages
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("elvis.api.urls")),

@@ -7,6 +7,3 @@ from django.utils.translation import gettext_lazy as _
 class LoansConfig(AppConfig):
     name = "loans"
     verbose_name = _("Loans")
-
-    def ready(self) -> None:
-        from . import workflow  # noqa: F401  (attaches LoanRequest.workflow)

@@ -6,32 +6,23 @@ The loan's ``status`` and the dispatch/return fields are written by the workflow
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Case, Q, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow import models as core
+from elvis.workflow.table import status_choices
 
-
-class LoanStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    UNDER_REVIEW = "under_review", _("Under review")
-    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    CANCELLED = "cancelled", _("Cancelled")
-    DISPATCHED = "dispatched", _("Dispatched")
-    ON_LOAN = "on_loan", _("On loan")
-    PARTIALLY_RETURNED = "partially_returned", _("Partially returned")
-    RETURNED = "returned", _("Returned")
-    CLOSED = "closed", _("Closed")
+LoanStatus = status_choices(
+    "LoanStatus",
+    ("dispatched", _("Dispatched")),
+    ("on_loan", _("On loan")),
+    ("partially_returned", _("Partially returned")),
+    ("returned", _("Returned")),
+    ("closed", _("Closed")),
+)
 
 
 # Items are out of the collection in these states; overdue and availability depend on them.
@@ -60,8 +51,6 @@ class LoanRequestQuerySet(core.AccessRequestQuerySet):
 
 
 class LoanRequest(core.AccessRequest):
-    reference_prefix: ClassVar[str] = "LOAN"
-
     status = models.CharField(
         _("status"),
         max_length=32,
@@ -101,9 +90,6 @@ class LoanRequest(core.AccessRequest):
             models.Index(fields=["status", "due_date"], name="loan_due_idx"),
         ]
 
-    def get_absolute_url(self) -> str:
-        return reverse("loans:detail", args=[self.pk])
-
     @property
     def is_overdue(self) -> bool:
         return bool(
@@ -111,27 +97,18 @@ class LoanRequest(core.AccessRequest):
         )
 
 
-class LoanItem(models.Model):
-    """A specimen from the catalogue, or a described lot ("20 unsorted Carabidae, drawer 14")."""
+class LoanItemQuerySet(core.RequestItemQuerySet):
+    def outstanding(self) -> LoanItemQuerySet:
+        """Items still out: not yet returned."""
+        return self.filter(returned_on__isnull=True)
+
+
+class LoanItem(core.RequestItem):
+    """A specimen or a described lot on loan, and when and how it came back."""
 
     loan = models.ForeignKey(
         LoanRequest, on_delete=models.CASCADE, related_name="items", verbose_name=_("loan")
     )
-    specimen = models.ForeignKey(
-        "collections_app.Specimen",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="loan_items",
-        verbose_name=_("specimen"),
-    )
-    description = models.CharField(
-        _("description"),
-        max_length=255,
-        blank=True,
-        help_text=_("For lots not catalogued individually."),
-    )
-    quantity = models.PositiveIntegerField(_("count"), default=1)
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
     return_condition = models.CharField(_("condition on return"), max_length=255, blank=True)
     received_by = models.ForeignKey(
@@ -143,27 +120,19 @@ class LoanItem(models.Model):
         verbose_name=_("received by"),
     )
 
-    class Meta:
-        ordering = ["id"]
+    objects = LoanItemQuerySet.as_manager()
+
+    class Meta(core.RequestItem.Meta):
         verbose_name = _("loan item")
         verbose_name_plural = _("loan items")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(specimen__isnull=False) | ~Q(description=""),
-                name="loan_item_specimen_or_description",
-            ),
-            models.CheckConstraint(
-                condition=Q(quantity__gte=1), name="loan_item_quantity_positive"
-            ),
+            *core.RequestItem.Meta.constraints,
             models.UniqueConstraint(
                 fields=["loan", "specimen"],
                 condition=Q(specimen__isnull=False),
                 name="loan_item_specimen_once",
             ),
         ]
-
-    def __str__(self) -> str:
-        return str(self.specimen) if self.specimen_id else f"{self.quantity} × {self.description}"
 
     @property
     def is_returned(self) -> bool:

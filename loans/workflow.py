@@ -18,27 +18,10 @@ from django.utils.translation import ngettext
 from collections_app.models import Specimen
 from elvis.workflow.common import COMMON
 from elvis.workflow.errors import ActionConflict
+from elvis.workflow.fields import ItemIdsField
 from elvis.workflow.table import CURATOR, REQUESTER, transition
 
 from .models import ACTIVE_STATUSES, LoanItem, LoanRequest, LoanStatus
-
-
-class IdListField(forms.Field):
-    """A list of ids, from JSON (``[1, 2]``) or a form (``1,2`` or repeated values)."""
-
-    default_error_messages = {"invalid": _("Give a list of item ids.")}
-
-    def to_python(self, value: Any) -> list[int]:
-        if value in (None, "", []):
-            return []
-        if isinstance(value, str):
-            value = [part for part in value.replace(" ", "").split(",") if part]
-        if not isinstance(value, list | tuple):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        try:
-            return sorted({int(v) for v in value})
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
 def _not_in_future(value: date | None) -> None:
@@ -79,7 +62,7 @@ class ExtendForm(forms.Form):
 
 
 class ReturnItemsForm(forms.Form):
-    items = IdListField(label=_("Items returned"))
+    items = ItemIdsField(label=_("Items returned"))
     returned_on = forms.DateField(
         label=_("Returned on"), required=False, validators=[_not_in_future]
     )
@@ -160,7 +143,7 @@ def dispatch(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
     loan.shipped_on = data["shipped_on"]
     loan.due_date = data["due_date"]
     loan.original_due_date = data["due_date"]
-    Specimen.objects.filter(loan_items__loan=loan).update(
+    Specimen.objects.filter(loans_items__loan=loan).update(
         is_available=False, updated_at=timezone.now()
     )
 
@@ -194,7 +177,7 @@ def return_items(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> str:
     LoanItem.objects.filter(pk__in=data["items"]).update(
         returned_on=data["returned_on"], return_condition=data["condition"], received_by=actor
     )
-    Specimen.objects.filter(loan_items__pk__in=data["items"]).update(
+    Specimen.objects.filter(loans_items__pk__in=data["items"]).update(
         is_available=True, updated_at=timezone.now()
     )
     if len(data["items"]) == len(outstanding):
@@ -231,5 +214,3 @@ LOAN_WORKFLOW = COMMON.extend(
         "close", {S.RETURNED}, S.CLOSED, {CURATOR}, event="closed", label=_("Close"),
     ),
 )  # fmt: skip
-
-LoanRequest.workflow = LOAN_WORKFLOW

@@ -7,16 +7,15 @@ its one action offers failed e-mails to the worker again.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from collections_app.scoping import is_site_staff
+from collections_app.roles import is_site_staff
 
 from .models import Notification
-from .services import enqueue_emails
+from .tasks import enqueue_emails_on_commit
 
 
 @admin.register(Notification)
@@ -64,7 +63,7 @@ class NotificationAdmin(admin.ModelAdmin):
             email_enqueued_at=None,
             email_claimed_at=None,
         )
-        transaction.on_commit(lambda: enqueue_emails(ids))
+        enqueue_emails_on_commit(ids)
         skipped = queryset.count() - len(ids)
         if ids:
             self.message_user(

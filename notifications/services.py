@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,16 +9,21 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.template.loader import select_template
-from django.utils import timezone
 
 from .models import Notification
-
-logger = logging.getLogger(__name__)
+from .tasks import enqueue_emails_on_commit
 
 
 def _render(event: str, part: str, context: dict[str, Any]) -> str:
+    """The event's own template (``loan.overdue.subject.txt``), else its kind's default
+    (``loan.default.subject.txt``), else the shared one: a kind overrides only what it must."""
+    kind = event.split(".", 1)[0]
     template = select_template(
-        [f"notifications/email/{event}.{part}", f"notifications/email/default.{part}"]
+        [
+            f"notifications/email/{event}.{part}",
+            f"notifications/email/{kind}.default.{part}",
+            f"notifications/email/default.{part}",
+        ]
     )
     return template.render(context).strip()
 
@@ -68,20 +72,5 @@ def notify(
         else:
             notification.save()
         created.append(notification)
-    ids = [n.pk for n in created]
-    if ids:
-        transaction.on_commit(lambda: enqueue_emails(ids))
+    enqueue_emails_on_commit(n.pk for n in created)
     return created
-
-
-def enqueue_emails(ids: Iterable[int]) -> None:
-    """Hand e-mails to the broker; if it is unreachable they stay pending for the sweeper."""
-    from .tasks import deliver_email
-
-    for pk in ids:
-        try:
-            deliver_email.apply_async(args=[pk], retry=False)
-        except Exception as exc:  # broker down: kombu raises OperationalError and friends
-            logger.warning("e-mail %s not enqueued (%s); the sweeper will retry", pk, exc)
-        else:
-            Notification.objects.filter(pk=pk).update(email_enqueued_at=timezone.now())

@@ -6,13 +6,11 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from collections_app.models import Membership
+from collections_app.roles import INSTITUTION_PEOPLE
 from elvis.workflow.events import Event
+from elvis.workflow.kinds import CURATORS, REQUESTER
 
 from .services import notify
-
-# Who hears of institution-side events: the people who handle requests there.
-CURATOR_ROLES = (Membership.Role.CURATOR, Membership.Role.COORDINATOR)
 
 
 def institution_curators(institution_id: int) -> list[Any]:
@@ -20,7 +18,7 @@ def institution_curators(institution_id: int) -> list[Any]:
         get_user_model()
         .objects.filter(
             memberships__institution_id=institution_id,
-            memberships__role__in=CURATOR_ROLES,
+            memberships__role__in=INSTITUTION_PEOPLE,
             is_active=True,
         )
         .distinct()
@@ -56,4 +54,21 @@ def notify_workflow_event(event: Event) -> None:
             "url": request.get_absolute_url(),
             "message": event.message,
         },
+    )
+
+
+def notify_reminder(event: Event, *, dedupe_key: str) -> list[Any]:
+    """A kind's reminder (``loan.due_soon`` …) for the people it names, once per key."""
+    request = event.request
+    people = []
+    if REQUESTER in event.to:
+        people.append(request.requester)
+    if CURATORS in event.to:
+        people += institution_curators(request.institution_id)
+    return notify(
+        people,
+        event.name,
+        target=request,
+        context={"request": request, "message": event.message, "url": request.get_absolute_url()},
+        dedupe_key=dedupe_key,
     )

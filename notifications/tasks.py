@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import F, Q
 from django.utils import timezone
+
+from elvis import outbox
 
 from .models import Notification
 
@@ -61,8 +64,6 @@ def deliver_email(self, notification_id: int) -> str:
 @shared_task(name="notifications.sweep_outbox")
 def sweep_outbox() -> int:
     """Re-offer e-mails a broker outage or a dead worker left behind; returns how many."""
-    from .services import enqueue_emails
-
     now = timezone.now()
     Notification.objects.filter(
         email_status=Status.SENDING, email_claimed_at__lt=now - STALE_CLAIM
@@ -74,3 +75,16 @@ def sweep_outbox() -> int:
     )
     enqueue_emails(ids)
     return len(ids)
+
+
+def _mark_enqueued(pk: int) -> None:
+    Notification.objects.filter(pk=pk).update(email_enqueued_at=timezone.now())
+
+
+def enqueue_emails(ids: Iterable[int]) -> None:
+    """Hand e-mails to the broker; if it is unreachable they stay pending for the sweeper."""
+    outbox.enqueue(deliver_email, ids, mark_enqueued=_mark_enqueued)
+
+
+def enqueue_emails_on_commit(ids: Iterable[int]) -> None:
+    outbox.enqueue_on_commit(deliver_email, ids, mark_enqueued=_mark_enqueued)

@@ -157,7 +157,8 @@ def api_as(api):
 @pytest.fixture
 def make_loan(researcher, institution_a, collection_a, specimen_a):
     """``make_loan(status=..., **fields)``: a loan from the researcher to institution A with one
-    catalogued specimen and one described lot. The status is set directly: test set-up only."""
+    catalogued specimen and one described lot. The status is set directly: test set-up only.
+    Past the draft stage it counts as submitted once (the institution sees it)."""
     import datetime
 
     from loans.models import LoanItem, LoanRequest
@@ -180,7 +181,9 @@ def make_loan(researcher, institution_a, collection_a, specimen_a):
             LoanItem.objects.create(loan=loan, specimen=specimen)
         LoanItem.objects.create(loan=loan, description="20 unsorted Carabidae, drawer 14")
         if status != "draft":
-            LoanRequest.objects.filter(pk=loan.pk).update(status=status)
+            LoanRequest.objects.filter(pk=loan.pk).update(
+                status=status, submitted_at=loan.submitted_at or loan.created_at
+            )
             loan.refresh_from_db()
         return loan
 

@@ -339,21 +339,40 @@ def test_a_bulk_action_acts_on_each_selected_loan_and_reports_failures(
 ):
     first = make_loan(status="submitted", specimens=[])
     second = make_loan(status="submitted", specimens=[])
-    draft = make_loan(status="draft", specimens=[])
+    sent_back = make_loan(status="changes_requested", specimens=[])
     client.force_login(curator_a)
 
     response = client.post(
         url("changelist"),
-        {"action": "start_review", "_selected_action": [first.pk, second.pk, draft.pk]},
+        {"action": "start_review", "_selected_action": [first.pk, second.pk, sent_back.pk]},
     )
 
     assert response.status_code == 302
     statuses = dict(LoanRequest.objects.values_list("pk", "status"))
-    assert statuses == {first.pk: "under_review", second.pk: "under_review", draft.pk: "draft"}
+    assert statuses == {
+        first.pk: "under_review",
+        second.pk: "under_review",
+        sent_back.pk: "changes_requested",
+    }
     done, failed = messages_of(response)
     assert done.startswith("Start review: 2 requests done")
     assert first.reference in done and second.reference in done
     assert failed == (
-        f"Start review failed for 1 request: {draft.reference}: "
-        "“Start review” is not possible while the request is draft."
+        f"Start review failed for 1 request: {sent_back.reference}: "
+        "“Start review” is not possible while the request is changes requested."
     )
+
+
+def test_a_bulk_action_ignores_a_draft_that_was_never_submitted(client, curator_a, make_loan):
+    """A draft is the requester's own until submitted: a forged selection cannot reach it."""
+    submitted = make_loan(status="submitted", specimens=[])
+    draft = make_loan(status="draft", specimens=[])
+    client.force_login(curator_a)
+
+    client.post(
+        url("changelist"),
+        {"action": "start_review", "_selected_action": [submitted.pk, draft.pk]},
+    )
+
+    statuses = dict(LoanRequest.objects.values_list("pk", "status"))
+    assert statuses == {submitted.pk: "under_review", draft.pk: "draft"}

@@ -15,7 +15,7 @@ from django.utils import timezone
 from collections_app.models import Collection
 from elvis.workflow.attachments import save_attachment
 from elvis.workflow.service import perform
-from loans.models import LoanAttachment, LoanItem, LoanRequest
+from loans.models import LoanItem, LoanRequest
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -55,7 +55,7 @@ def loan_b(researcher, institution_b, collection_b) -> LoanRequest:
     )
     loan.collections.add(collection_b)
     LoanItem.objects.create(loan=loan, description="10 sheets of Quercus robur")
-    LoanRequest.objects.filter(pk=loan.pk).update(status="submitted")
+    LoanRequest.objects.filter(pk=loan.pk).update(status="submitted", submitted_at=timezone.now())
     return loan
 
 
@@ -97,6 +97,16 @@ def test_site_staff_see_every_institutions_loans(client, request, make_loan, loa
     client.force_login(request.getfixturevalue(role))
 
     assert listed(client) == {loan_a, loan_b}
+
+
+@pytest.mark.parametrize("role", ["curator_a", "site_staff", "superuser"])
+def test_a_draft_never_submitted_is_not_in_anyones_queue(client, request, make_loan, role):
+    draft = make_loan(status="draft")
+    client.force_login(request.getfixturevalue(role))
+
+    assert draft not in listed(client)
+    assert client.get(url("change", draft.pk)).status_code == 404
+    assert client.get(url("action", draft.pk, "start_review")).status_code == 404
 
 
 @pytest.mark.parametrize("role", ["researcher", "outsider"])
@@ -283,9 +293,7 @@ def test_attachments_are_downloaded_through_the_scoped_admin_view(
     settings.MEDIA_ROOT = tmp_path
     loan = make_loan(status="submitted")
     upload = SimpleUploadedFile("cites-permit.pdf", PDF, content_type="application/pdf")
-    attachment = save_attachment(
-        LoanAttachment, request=loan, upload=upload, uploaded_by=researcher
-    )
+    attachment = save_attachment(loan, upload=upload, uploaded_by=researcher)
     download = url("attachment", loan.pk, attachment.pk)
 
     client.force_login(curator_a)

@@ -185,7 +185,7 @@ def die_mid_request(monkeypatch) -> None:
     def stop(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr("elvis.api.workflow.perform", stop)
+    monkeypatch.setattr("elvis.api.requests.transitions.perform", stop)
 
 
 def test_a_duplicate_of_a_request_still_running_is_a_409(monkeypatch, api_as, curator_a, submitted):
@@ -226,7 +226,7 @@ def test_a_server_error_frees_the_key_so_the_retry_really_runs(
     monkeypatch, api_as, curator_a, submitted
 ):
     client = api_as(curator_a)
-    monkeypatch.setattr("elvis.api.workflow.perform", lambda *a, **kw: 1 / 0)
+    monkeypatch.setattr("elvis.api.requests.transitions.perform", lambda *a, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         client.post(f"{URL}{submitted.pk}/approve/", {}, **keyed())
     monkeypatch.undo()
@@ -258,7 +258,7 @@ def test_a_key_older_than_a_day_is_forgotten_and_purged(api_as, researcher, payl
 def test_a_concurrent_duplicate_never_runs_the_action_twice(monkeypatch, curator_a, submitted):
     """PostgreSQL answers the duplicate 409 at once; SQLite lets one writer in at a time, so
     there the duplicate waits for the first to finish and gets its stored answer."""
-    from elvis.api import workflow
+    from elvis.api.requests import transitions as workflow
 
     inside, release = threading.Event(), threading.Event()
     original = workflow.perform

@@ -169,7 +169,7 @@ def test_a_transition_moves_a_loan_request_to_the_end_of_the_sync(
     api_as, curator_a, reader, rows_of
 ):
     first, second = rows_of("loan-requests", 2)
-    LoanRequest.objects.filter(pk=first.pk).update(status="submitted")
+    LoanRequest.objects.filter(pk=first.pk).update(status="submitted", submitted_at=timezone.now())
 
     api_as(curator_a).post(f"{API}loan-requests/{first.pk}/start_review/", {})
     rows = reader.get(f"{API}loan-requests/", {"ordering": "updated_at"}).json()["results"]

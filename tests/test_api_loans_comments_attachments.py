@@ -95,7 +95,7 @@ def test_empty_or_malformed_messages_are_a_400(api_as, make_loan, researcher, pa
 
 
 def test_site_staff_read_but_do_not_write_on_the_thread(api_as, make_loan, site_staff):
-    loan = make_loan()
+    loan = make_loan(status="submitted")
 
     assert api_as(site_staff).get(f"{URL}{loan.pk}/comments/").status_code == 200
     assert api_as(site_staff).post(f"{URL}{loan.pk}/comments/", {"body": "Hi"}).status_code == 403
@@ -194,7 +194,7 @@ def test_a_file_over_the_limit_is_a_413(api_as, make_loan, researcher, settings)
 
 
 def test_site_staff_may_not_add_files(api_as, make_loan, site_staff):
-    loan = make_loan()
+    loan = make_loan(status="submitted")
 
     assert upload(api_as(site_staff), loan, "permit.pdf", PDF).status_code == 403
 

@@ -338,7 +338,7 @@ def test_editing_after_submission_is_a_409_with_what_may_be_done(
 def test_staff_who_see_a_request_may_not_edit_or_delete_it(
     request, api_as, make_loan, payload, role, method
 ):
-    loan = make_loan()
+    loan = make_loan(status="submitted")
     client = api_as(request.getfixturevalue(role))
 
     response = getattr(client, method)(f"{URL}{loan.pk}/", payload)

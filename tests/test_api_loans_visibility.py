@@ -23,13 +23,16 @@ TODAY = datetime.date.today()
 
 @pytest.fixture
 def loans(make_loan, researcher, coordinator_a, institution_b, collection_b) -> dict:
-    """Three loans: the researcher's to A, the researcher's to B, and coordinator A's to B."""
-    to_a = make_loan(title="Carabus to A")
-    to_b = make_loan(title="Herbarium sheets to B", specimens=[])
+    """Three submitted loans: the researcher's to A, the researcher's to B, and coordinator
+    A's to B."""
+    to_a = make_loan(status="submitted", title="Carabus to A")
+    to_b = make_loan(status="submitted", title="Herbarium sheets to B", specimens=[])
     to_b.institution = institution_b
     to_b.save()
     to_b.collections.set([collection_b])
-    from_coordinator = make_loan(title="Ferns from B", requester=coordinator_a, specimens=[])
+    from_coordinator = make_loan(
+        status="submitted", title="Ferns from B", requester=coordinator_a, specimens=[]
+    )
     from_coordinator.institution = institution_b
     from_coordinator.save()
     from_coordinator.collections.set([collection_b])
@@ -211,7 +214,7 @@ def test_a_collection_filter_lists_a_loan_once_whatever_its_collections(
     api_as, superuser, make_loan, institution_a, collection_a
 ):
     other = Collection.objects.create(institution=institution_a, code="LEP", name="Lepidoptera")
-    loan = make_loan()
+    loan = make_loan(status="submitted")
     loan.collections.add(other)
 
     response = api_as(superuser).get(URL, {"collection": collection_a.pk})

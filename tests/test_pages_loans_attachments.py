@@ -120,7 +120,7 @@ def test_an_oversized_file_is_refused_as_too_large(client, make_loan, researcher
 def test_only_those_who_see_the_loan_download_its_files(
     client, make_loan, researcher, request, user, expected
 ):
-    loan = make_loan()
+    loan = make_loan(status="submitted")  # the institution sees it from its submission on
     client.force_login(researcher)
     upload(client, loan, "permit.pdf", PDF)
     attachment = loan.attachments.get()
@@ -144,6 +144,17 @@ def test_a_file_is_not_reachable_through_another_loan_or_when_logged_out(
     assert client.get(download_url(attachment)).status_code == 302
 
 
+def test_the_files_of_a_draft_never_submitted_are_the_requesters_own(
+    client, make_loan, researcher, curator_a
+):
+    loan = make_loan()
+    client.force_login(researcher)
+    upload(client, loan, "permit.pdf", PDF)
+    client.force_login(curator_a)
+
+    assert client.get(download_url(loan.attachments.get())).status_code == 404
+
+
 def test_a_file_missing_from_storage_is_a_404_not_a_crash(client, make_loan, researcher):
     loan = make_loan()
     client.force_login(researcher)
@@ -156,7 +167,7 @@ def test_a_file_missing_from_storage_is_a_404_not_a_crash(client, make_loan, res
 
 @pytest.mark.parametrize(("user", "expected"), [("outsider", 404), ("site_staff", 403)])
 def test_only_participants_attach_files(client, make_loan, request, user, expected):
-    loan = make_loan()
+    loan = make_loan(status="submitted")  # site staff see submitted requests only
     client.force_login(request.getfixturevalue(user))
     assert upload(client, loan, "permit.pdf", PDF).status_code == expected
     assert not LoanAttachment.objects.exists()

@@ -90,7 +90,7 @@ def test_my_loan_requests_lists_only_my_own_with_status_and_overdue_flag(
     response = as_researcher.get(reverse("loans:list"))
 
     assert response.status_code == 200
-    assert {loan.pk for loan in response.context["loans"]} == {mine.pk, late.pk}
+    assert {loan.pk for loan in response.context["access_requests"]} == {mine.pk, late.pk}
     html = response.content.decode()
     assert mine.reference in html and "Draft" in html
     assert theirs.reference not in html
@@ -105,7 +105,7 @@ def test_my_loan_requests_filter_by_status(as_researcher, make_loan, status, exp
 
     response = as_researcher.get(reverse("loans:list"), {"status": status})
 
-    assert {loan.title for loan in response.context["loans"]} == expected
+    assert {loan.title for loan in response.context["access_requests"]} == expected
 
 
 def test_an_unknown_status_filter_is_reported_not_a_crash(as_researcher, make_loan):
@@ -150,7 +150,7 @@ def test_a_new_request_starts_by_choosing_an_institution_that_lends(
 
     response = as_researcher.get(create_url(institution_b))
     assert response.status_code == 400
-    assert "does not lend" in response.content.decode()
+    assert "does not accept loan requests" in response.content.decode()
 
 
 def test_a_researcher_saves_a_draft_with_a_specimen_and_a_described_lot(
@@ -380,7 +380,7 @@ def test_adding_a_lot_row_keeps_the_rows_typed_so_far(as_researcher, collection_
     [("researcher", 200), ("curator_a", 403), ("coordinator_b", 404), ("outsider", 404)],
 )
 def test_only_the_requester_may_edit_a_draft(client, make_loan, request, user, expected):
-    loan = make_loan()
+    loan = make_loan(status="changes_requested")  # sent back: editable, and the curator sees it
     client.force_login(request.getfixturevalue(user))
     assert client.get(reverse("loans:edit", args=[loan.pk])).status_code == expected
     posted = client.post(reverse("loans:edit", args=[loan.pk]), {"_save": "1"})
@@ -526,11 +526,24 @@ def test_submitting_an_incomplete_draft_from_the_timeline_says_what_is_missing(
     ],
 )
 def test_actions_of_others_are_refused(client, make_loan, request, user, action, expected):
-    loan = make_loan()
+    loan = make_loan(status="changes_requested")  # sent back: the curator sees it
     client.force_login(request.getfixturevalue(user))
     assert client.post(action_url(loan, action)).status_code == expected
     loan.refresh_from_db()
-    assert loan.status == "draft"
+    assert loan.status == "changes_requested"
+
+
+@pytest.mark.parametrize("user", ["curator_a", "site_staff", "superuser"])
+def test_a_draft_never_submitted_is_the_requesters_own(client, make_loan, request, user):
+    loan = make_loan()
+    client.force_login(request.getfixturevalue(user))
+    for url in (
+        loan.get_absolute_url(),
+        reverse("loans:edit", args=[loan.pk]),
+    ):
+        assert client.get(url).status_code == 404
+    assert client.post(action_url(loan, "submit")).status_code == 404
+    assert client.post(reverse("loans:comment", args=[loan.pk]), {"body": "hi"}).status_code == 404
 
 
 # -- the timeline page ---------------------------------------------------------------------------
@@ -550,7 +563,7 @@ def test_the_timeline_shows_due_dates_extensions_items_and_history(
     response = as_researcher.get(loan.get_absolute_url())
 
     html = response.content.decode()
-    assert response.context["loan"].status == "on_loan"
+    assert response.context["access_request"].status == "on_loan"
     assert f"{days(120)} (originally {days(90)})" in html
     assert f"to {days(120)} by Carl Curator" in html and "Thesis delayed" in html
     assert "Carl Curator: Dispatch (Approved → Dispatched)" in html
@@ -632,7 +645,7 @@ def test_an_empty_message_is_refused_beside_the_field(as_researcher, make_loan):
 
 @pytest.mark.parametrize(("user", "expected"), [("outsider", 404), ("site_staff", 403)])
 def test_only_participants_write_messages(client, make_loan, request, user, expected):
-    loan = make_loan()
+    loan = make_loan(status="submitted")  # site staff see submitted requests only
     client.force_login(request.getfixturevalue(user))
     response = client.post(reverse("loans:comment", args=[loan.pk]), {"body": "hello"})
     assert response.status_code == expected

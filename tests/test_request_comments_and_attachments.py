@@ -55,9 +55,7 @@ def test_pdfs_and_images_are_stored_under_a_random_name(
     settings.MEDIA_ROOT = tmp_path
     loan = make_loan()
     upload = SimpleUploadedFile(name, content, content_type="application/octet-stream")
-    attachment = save_attachment(
-        LoanAttachment, request=loan, upload=upload, uploaded_by=researcher
-    )
+    attachment = save_attachment(loan, upload=upload, uploaded_by=researcher)
     assert attachment.content_type == content_type
     assert attachment.original_name == name and attachment.size == len(content)
     assert name not in attachment.file.name
@@ -79,7 +77,7 @@ def test_fake_or_empty_files_are_refused(make_loan, researcher, settings, tmp_pa
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile(name, content, content_type="application/pdf")
     with pytest.raises(ValidationError):
-        save_attachment(LoanAttachment, request=make_loan(), upload=upload, uploaded_by=researcher)
+        save_attachment(make_loan(), upload=upload, uploaded_by=researcher)
     assert not LoanAttachment.objects.exists()
 
 
@@ -89,7 +87,7 @@ def test_oversized_files_are_refused_as_too_large(make_loan, researcher, setting
     settings.ATTACHMENT_MAX_BYTES = 1000
     upload = SimpleUploadedFile("big.pdf", PDF + b"0" * 2000, content_type="application/pdf")
     with pytest.raises(AttachmentTooLarge):
-        save_attachment(LoanAttachment, request=make_loan(), upload=upload, uploaded_by=researcher)
+        save_attachment(make_loan(), upload=upload, uploaded_by=researcher)
 
 
 @pytest.mark.django_db
@@ -101,5 +99,5 @@ def test_only_the_requester_and_institution_staff_may_attach(
     for person in (outsider, coordinator_b):
         upload = SimpleUploadedFile("permit.pdf", PDF, content_type="application/pdf")
         with pytest.raises(ActionForbidden):
-            save_attachment(LoanAttachment, request=loan, upload=upload, uploaded_by=person)
+            save_attachment(loan, upload=upload, uploaded_by=person)
     assert not LoanAttachment.objects.exists()

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from collections_app.admin import InstitutionFilter, InstitutionScopedAdmin, institution_code
-from collections_app.scoping import coordinated_institution_ids, institution_ids, is_site_staff
+from collections_app.roles import coordinated_institution_ids, institution_ids, is_site_staff
 from elvis.admin import NotFoundOutsideScope, may_use_admin
 
 from . import services

@@ -16,19 +16,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models import Membership
-from collections_app.scoping import institution_ids, is_site_staff
+from collections_app.roles import is_site_staff, managed_webhook_institution_ids
 
 from .events import ALL_EVENTS, validate_event_names
 from .signing import generate_secret
 from .ssrf import validate_webhook_url
-
-#: Who manages an institution's subscriptions: its coordinators and its partner systems.
-MANAGER_ROLES = (Membership.Role.COORDINATOR, Membership.Role.API_CLIENT)
-
-
-def managed_institution_ids(user) -> set[int]:
-    return institution_ids(user, MANAGER_ROLES)
 
 
 class SubscriptionQuerySet(models.QuerySet["Subscription"]):
@@ -37,7 +29,7 @@ class SubscriptionQuerySet(models.QuerySet["Subscription"]):
         manages (site staff: all); anything else is a 404."""
         if is_site_staff(user):
             return self
-        return self.filter(institution_id__in=managed_institution_ids(user))
+        return self.filter(institution_id__in=managed_webhook_institution_ids(user))
 
 
 class Subscription(models.Model):

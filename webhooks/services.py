@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +14,7 @@ from rest_framework.renderers import JSONRenderer
 
 from .events import PING
 from .models import Delivery, SequenceCounter, Subscription
+from .tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -81,27 +81,6 @@ def record(
         if dedupe_key:
             return None  # a concurrent run recorded this reminder first
         raise
-
-
-def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> None:
-    """Hand deliveries to the broker; if it is unreachable they stay pending for the sweeper."""
-    from .tasks import deliver_webhook
-
-    for pk in ids:
-        try:
-            deliver_webhook.apply_async(args=[pk], countdown=countdown, retry=False)
-        except Exception as exc:  # broker down: kombu raises OperationalError and friends
-            logger.warning("webhook delivery %s not enqueued (%s); the sweeper will retry", pk, exc)
-        else:
-            Delivery.objects.filter(pk=pk, enqueued_at__isnull=True).update(
-                enqueued_at=timezone.now()
-            )
-
-
-def enqueue_on_commit(ids: Iterable[int]) -> None:
-    ids = list(ids)
-    if ids:
-        transaction.on_commit(lambda: enqueue(ids))
 
 
 def ping(subscription: Subscription, data: Any) -> Delivery:

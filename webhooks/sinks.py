@@ -13,6 +13,7 @@ from elvis.workflow.events import Event
 from . import services
 from .events import render_request
 from .models import Delivery, Subscription
+from .tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -61,5 +62,5 @@ def record_webhook_deliveries(event: Event, *, dedupe_key: str | None = None) ->
         )
         if delivery is not None:
             deliveries.append(delivery)
-    services.enqueue_on_commit(delivery.pk for delivery in deliveries)
+    enqueue_on_commit(delivery.pk for delivery in deliveries)
     return deliveries

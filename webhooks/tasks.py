@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from celery import shared_task
@@ -17,9 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elvis import outbox
+
 from .delivery import Outcome, post
 from .models import Delivery, DeliveryAttempt
-from .services import enqueue
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -132,3 +134,16 @@ def purge_deliveries() -> int:
         status__in=(Status.DELIVERED, Status.FAILED), created_at__lt=cutoff
     ).delete()
     return deleted
+
+
+def _mark_enqueued(pk: int) -> None:
+    Delivery.objects.filter(pk=pk, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+
+
+def enqueue(ids: Iterable[int], *, countdown: float | None = None) -> None:
+    """Hand deliveries to the broker; if it is unreachable they stay pending for the sweeper."""
+    outbox.enqueue(deliver_webhook, ids, mark_enqueued=_mark_enqueued, countdown=countdown)
+
+
+def enqueue_on_commit(ids: Iterable[int]) -> None:
+    outbox.enqueue_on_commit(deliver_webhook, ids, mark_enqueued=_mark_enqueued)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from collections_app.scoping import can_edit, coordinated_institution_ids, is_site_staff
+from collections_app.roles import coordinated_institution_ids, is_site_staff
+from collections_app.scoping import can_edit
 
 
 class RegistryWritePermission(BasePermission):

@@ -1,15 +1,17 @@
-"""``/api/v1/``: each app's router, token login, and the OpenAPI schema and docs."""
+"""``/api/v1/``: each app's router, every registered request kind's resource, token login, and
+the OpenAPI schema and docs."""
 
 from __future__ import annotations
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from .requests.urls import request_kind_routes
 from .views import not_found
 
 urlpatterns = [
     path("", include("collections_app.api.urls")),
-    path("", include("loans.api.urls")),
+    path("", include(request_kind_routes())),
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("accounts.api.urls")),

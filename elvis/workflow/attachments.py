@@ -74,16 +74,16 @@ def sniff(upload: UploadedFile) -> SniffedFile:
     return SniffedFile(content_type, EXTENSIONS[content_type])
 
 
-def save_attachment(model, *, request, upload: UploadedFile, uploaded_by, description: str = ""):
-    """Validate ``upload`` and store it as ``model`` (a kind's Attachment) on ``request``.
-
-    Only the requester and the institution's staff may attach; callers check visibility first.
-    """
-    if not request.actor_roles(uploaded_by):
+def save_attachment(access_request, *, upload: UploadedFile, uploaded_by, description: str = ""):
+    """Validate ``upload`` and store it as an attachment of ``access_request`` (in its kind's
+    attachment model). Only the requester and the institution's side may attach; callers
+    check visibility first."""
+    if not access_request.actor_roles(uploaded_by):
         raise ActionForbidden(_("You may not add files to this request."))
     sniffed = sniff(upload)
+    model = type(access_request)._meta.get_field("attachments").related_model
     attachment = model(
-        request=request,
+        request=access_request,
         original_name=(upload.name or "file")[-255:],
         content_type=sniffed.content_type,
         size=upload.size,

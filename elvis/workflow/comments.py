@@ -13,13 +13,13 @@ from .models import AccessRequest, Comment
 MAX_LENGTH = 10_000
 
 
-def post_comment(request: AccessRequest, *, author, body: str) -> Comment:
+def post_comment(access_request: AccessRequest, *, author, body: str) -> Comment:
     """Add a message and tell the other side (``<kind>.commented``) after commit.
 
     Only the requester and the institution's staff take part; callers check visibility first
     (an invisible request is a 404 for them, not a 403).
     """
-    if not request.actor_roles(author):
+    if not access_request.actor_roles(author):
         raise ActionForbidden(_("You may not write on this request."))
     body = (body or "").strip()
     if not body:
@@ -27,10 +27,10 @@ def post_comment(request: AccessRequest, *, author, body: str) -> Comment:
     if len(body) > MAX_LENGTH:
         raise ValidationError({"body": [_("At most %(n)d characters.") % {"n": MAX_LENGTH}]})
     with transaction.atomic():
-        comment = request.comments.create(author=author, body=body)
+        comment = access_request.comments.create(author=author, body=body)
         events.emit(
-            f"{request.workflow.kind}.commented",
-            request,
+            f"{access_request.kind.name}.commented",
+            access_request,
             actor=author,
             message=_("%(author)s wrote: %(body)s")
             % {"author": author.get_full_name(), "body": body},

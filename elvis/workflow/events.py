@@ -28,6 +28,8 @@ class Event:
     actor: Any
     history: Any | None = None
     message: str = ""
+    #: Who a reminder is for (``kinds.REQUESTER``, ``kinds.CURATORS``); transitions: empty.
+    to: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -45,10 +47,21 @@ def sinks() -> tuple[Sink, ...]:
 def emit(
     name: str, request: Any, *, actor: Any, history: Any | None = None, message: str = ""
 ) -> Event:
+    """Hand the event to the sinks — unless the request was never submitted: until then it is
+    the requester's own, and nobody else hears of it (a withdrawn draft, a note on a draft)."""
     event = Event(name=name, request=request, actor=actor, history=history, message=message)
-    for sink in sinks():
-        sink(event)
+    if _is_sent(request):
+        for sink in sinks():
+            sink(event)
     return event
+
+
+def _is_sent(request: Any) -> bool:
+    """Submitted at least once, asked of the database when the instance says no (a caller may
+    hold a copy loaded before the submission)."""
+    if request.is_sent:
+        return True
+    return type(request).objects.filter(pk=request.pk, submitted_at__isnull=False).exists()
 
 
 @cache
@@ -56,16 +69,18 @@ def reminder_sinks() -> tuple[Callable[..., object], ...]:
     return tuple(import_string(path) for path in getattr(settings, "ELVIS_REMINDER_SINKS", ()))
 
 
-def emit_reminder(name: str, request: Any, *, message: str, dedupe_key: str) -> Event:
-    """A reminder (``loan.due_soon`` …) for the reminder sinks, e.g. partners' webhooks.
+def emit_reminder(
+    name: str, request: Any, *, message: str, dedupe_key: str, to: tuple[str, ...]
+) -> bool:
+    """A reminder (``loan.due_soon`` …) for the reminder sinks: people's notifications and
+    partners' webhooks. Returns whether any sink recorded something new.
 
     Reminders are not transitions: there is no actor, and beat may run them twice, so each sink
-    gets ``dedupe_key`` to send every reminder once. People are notified by the caller.
+    gets ``dedupe_key`` to send every reminder once, and returns what it newly recorded.
     """
-    event = Event(name=name, request=request, actor=None, message=message)
-    for sink in reminder_sinks():
-        sink(event, dedupe_key=dedupe_key)
-    return event
+    event = Event(name=name, request=request, actor=None, message=message, to=to)
+    recorded = [sink(event, dedupe_key=dedupe_key) for sink in reminder_sinks()]
+    return any(recorded)
 
 
 class _Encoder(DjangoJSONEncoder):

@@ -1,66 +1,70 @@
 """Abstract bases every request kind builds on, and the reference counter.
 
-A kind (e.g. ``loans.LoanRequest``) subclasses ``AccessRequest`` and declares its ``workflow``
-table and ``reference_prefix``; its history, comments and attachments subclass the bases here
-and add the foreign key to their request.
+A kind's model (e.g. ``loans.LoanRequest``) subclasses ``AccessRequest``; its history,
+comments, attachments and items subclass the bases here and add the foreign key to their
+request. What else the core needs of the kind (its table, reference prefix …) is declared once
+in the kind's ``RequestKind`` (``elvis.workflow.kinds``), which ``request.kind`` finds.
 """
 
 from __future__ import annotations
 
 import os
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models import Membership
+from collections_app.roles import handled_institution_ids, is_site_staff
 
+from .kinds import RequestKind, kind_of
 from .table import CURATOR, REQUESTER
 
 if TYPE_CHECKING:
     from .table import Workflow
 
-# Roles at the request's institution that act as its curators (an API client acts for its
-# institution with curator rights).
-STAFF_ROLES = (Membership.Role.CURATOR, Membership.Role.COORDINATOR, Membership.Role.API_CLIENT)
-
-
-def staff_institution_ids(user) -> set[int]:
-    """Institutions whose requests ``user`` handles (cached on the user object per request)."""
-    from collections_app.scoping import institution_ids
-
-    return institution_ids(user, STAFF_ROLES)
+#: A request reaches its institution at its first submission; until then it is the
+#: requester's own (lists, detail, admin, webhooks, notifications).
+SENT = Q(submitted_at__isnull=False)
 
 
 class AccessRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> AccessRequestQuerySet:
-        """The one visibility rule: own requests, and requests to one's institutions.
+        """The one visibility rule: one's own requests, and the submitted requests to the
+        institutions one handles (site staff: every submitted request).
 
         Used by pages, admin and API alike; anything outside it is answered with 404.
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        if user.is_superuser or user.is_staff:
-            return self
-        return self.filter(Q(requester=user) | Q(institution_id__in=staff_institution_ids(user)))
+        return self.filter(Q(requester=user) | self._queue_filter(user))
 
-    def for_institution_staff(self, user) -> AccessRequestQuerySet:
-        """The curator queue: requests to the user's institutions only (not their own asks)."""
-        if user.is_superuser or user.is_staff:
-            return self
-        return self.filter(institution_id__in=staff_institution_ids(user))
+    def in_queue_of(self, user) -> AccessRequestQuerySet:
+        """The institution side's queue: submitted requests to the institutions ``user``
+        handles (site staff: all submitted requests), not the user's own asks."""
+        if not (user and user.is_authenticated and user.is_active):
+            return self.none()
+        return self.filter(self._queue_filter(user))
+
+    @staticmethod
+    def _queue_filter(user) -> Q:
+        if is_site_staff(user):
+            return SENT
+        return SENT & Q(institution_id__in=handled_institution_ids(user))
+
+
+def handles_requests(user) -> bool:
+    """Does ``user`` have a queue at all (site staff, or the side of some institution)?"""
+    return is_site_staff(user) or bool(handled_institution_ids(user))
 
 
 class AccessRequest(models.Model):
     """What a researcher asks for; ``status`` is written by ``workflow.service.perform`` only."""
-
-    workflow: ClassVar[Workflow]
-    reference_prefix: ClassVar[str]
 
     reference = models.CharField(_("reference"), max_length=32, unique=True, editable=False)
     requester = models.ForeignKey(
@@ -100,8 +104,30 @@ class AccessRequest(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.reference:
-            self.reference = ReferenceCounter.allocate(self.reference_prefix)
+            self.reference = ReferenceCounter.allocate(self.kind.prefix)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(f"{self.kind.url_namespace}:detail", args=[self.pk])
+
+    @property
+    def kind(self) -> RequestKind:
+        return kind_of(type(self))
+
+    @property
+    def workflow(self) -> Workflow:
+        return self.kind.workflow
+
+    @property
+    def is_sent(self) -> bool:
+        """Submitted at least once: the institution sees it from then on."""
+        return self.submitted_at is not None
+
+    def is_in_queue_of(self, user) -> bool:
+        """``in_queue_of`` for this one request, without a query."""
+        if not (self.is_sent and user and user.is_authenticated and user.is_active):
+            return False
+        return is_site_staff(user) or self.institution_id in handled_institution_ids(user)
 
     def actor_roles(self, user) -> set[str]:
         """The roles ``user`` holds towards this request (see ``workflow.table``)."""
@@ -110,7 +136,9 @@ class AccessRequest(models.Model):
             return roles
         if user.pk == self.requester_id:
             roles.add(REQUESTER)
-        if user.is_superuser or self.institution_id in staff_institution_ids(user):
+        if self.is_sent and (
+            user.is_superuser or self.institution_id in handled_institution_ids(user)
+        ):
             roles.add(CURATOR)
         return roles
 
@@ -202,6 +230,55 @@ class Attachment(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
+
+
+class RequestItemQuerySet(models.QuerySet):
+    def outstanding(self) -> RequestItemQuerySet:
+        """The items an item-wise action (return, capture …) may still pick, e.g. the admin's
+        checkboxes for an ``ItemIdsField``: all of them, unless the kind's item model narrows it
+        (a loan's items not yet returned)."""
+        return self
+
+
+class RequestItem(models.Model):
+    """What a request asks for, item by item: a catalogued specimen, or a described lot with a
+    count ("20 unsorted Carabidae, drawer 14"). Loans and digitisation requests have items; a
+    kind's item model adds the foreign key to its request (``related_name="items"``), and its
+    own queryset derives from ``RequestItemQuerySet``."""
+
+    specimen = models.ForeignKey(
+        "collections_app.Specimen",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="%(app_label)s_items",
+        verbose_name=_("specimen"),
+    )
+    description = models.CharField(
+        _("description"),
+        max_length=255,
+        blank=True,
+        help_text=_("For lots not catalogued individually."),
+    )
+    quantity = models.PositiveIntegerField(_("count"), default=1)
+
+    objects = RequestItemQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(specimen__isnull=False) | ~Q(description=""),
+                name="%(app_label)s_%(class)s_specimen_or_description",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="%(app_label)s_%(class)s_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.specimen) if self.specimen_id else f"{self.quantity} × {self.description}"
 
 
 class ReferenceCounter(models.Model):

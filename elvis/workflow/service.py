@@ -30,7 +30,7 @@ def check_allowed(request: AccessRequest, action: str, *, actor) -> Transition:
     Raises ``UnknownAction``, ``ActionForbidden`` or ``InvalidTransition``. ``perform`` runs it
     on the locked row; faces that show an action's form first run it to refuse early.
     """
-    workflow = type(request).workflow
+    workflow = request.workflow
     row = workflow.get(action)
     if row is None:
         raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
@@ -57,7 +57,7 @@ def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -
     ``ValidationError`` / ``ActionConflict``. Nothing is written unless everything succeeds.
     """
     model = type(request)
-    workflow = model.workflow
+    workflow = request.workflow
     if workflow.get(action) is None:
         raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
 

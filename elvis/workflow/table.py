@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from .models import AccessRequest
+    from django.utils.functional import Promise
 
 # Roles an actor can hold towards one request (computed per request, see ``actor_roles``).
 REQUESTER = "requester"
@@ -30,7 +32,31 @@ REJECTED = "rejected"
 WITHDRAWN = "withdrawn"
 CANCELLED = "cancelled"
 
-Apply = Callable[["AccessRequest", Any, dict[str, Any]], "str | None"]
+#: The shared statuses and their labels, defined once; a kind adds its own (``status_choices``).
+COMMON_STATUSES: tuple[tuple[str, Promise], ...] = (
+    (DRAFT, _("Draft")),
+    (SUBMITTED, _("Submitted")),
+    (UNDER_REVIEW, _("Under review")),
+    (CHANGES_REQUESTED, _("Changes requested")),
+    (APPROVED, _("Approved")),
+    (REJECTED, _("Rejected")),
+    (WITHDRAWN, _("Withdrawn")),
+    (CANCELLED, _("Cancelled")),
+)
+
+
+def status_choices(name: str, *own: tuple[str, Promise]) -> type[models.TextChoices]:
+    """A kind's status enumeration: the shared statuses, then the kind's own.
+
+    ``status_choices("LoanStatus", ("dispatched", _("Dispatched")))`` gives ``LoanStatus.DRAFT``
+    … ``LoanStatus.DISPATCHED`` with their labels, for the model field's ``choices``.
+    """
+    members = [(value.upper(), (value, label)) for value, label in (*COMMON_STATUSES, *own)]
+    return models.TextChoices(name, members)
+
+
+#: ``apply(request, actor, data)``: the action's own changes on the locked request.
+Apply = Callable[[Any, Any, dict[str, Any]], "str | None"]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """A loan request as the API shows it, and the requester's draft as the API accepts it.
 
-Items and permits are written as nested lists that replace the stored ones; everything the
-workflow writes (status, reference, shipping, due and return dates) is read-only here.
+Items (the shared shape) and permits are written as nested lists that replace the stored ones;
+everything the workflow writes (status, reference, shipping, due and return dates) is read-only.
 """
 
 from __future__ import annotations
@@ -9,69 +9,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from collections_app.models import Specimen
-from elvis.api.workflow import AccessRequestSerializer, SummaryRelatedField
+from elvis.api.requests.serializers import AccessRequestSerializer, RequestItemSerializer
 from loans.models import LoanItem, LoanRequest, Permit
 
-MAX_QUANTITY = 2**31 - 1
 
-
-class SpecimenSummarySerializer(serializers.ModelSerializer):
-    collection_id = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = Specimen
-        fields = ("id", "catalog_number", "scientific_name", "collection_id")
-        read_only_fields = fields
-
-
-class LoanItemSerializer(serializers.ModelSerializer):
-    """``{"specimen": id}`` for a catalogued specimen, or ``{"description", "quantity"}``."""
-
-    specimen = SummaryRelatedField(
-        summary=SpecimenSummarySerializer,
-        queryset=Specimen.objects.all(),
-        required=False,
-        allow_null=True,
-        help_text=_("A specimen of one of the chosen collections (its id when writing)."),
-    )
-    quantity = serializers.IntegerField(
-        min_value=1, max_value=MAX_QUANTITY, required=False, help_text=_("Count of a lot.")
-    )
-
+class LoanItemSerializer(RequestItemSerializer):
     class Meta:
         model = LoanItem
         fields = (
-            "id",
-            "specimen",
-            "description",
-            "quantity",
+            *RequestItemSerializer.ITEM_FIELDS,
             "returned_on",
             "return_condition",
             "received_by",
         )
         read_only_fields = ("returned_on", "return_condition", "received_by")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        specimen, description = attrs.get("specimen"), attrs.get("description", "")
-        if specimen and description:
-            raise serializers.ValidationError(
-                {"description": [_("Give either a specimen or a described lot, not both.")]}
-            )
-        if not specimen and not description:
-            raise serializers.ValidationError(
-                {"specimen": [_("Choose a specimen or describe the lot.")]}
-            )
-        if specimen and attrs.get("quantity", 1) != 1:
-            raise serializers.ValidationError(
-                {"quantity": [_("A catalogued specimen is one object.")]}
-            )
-        return attrs
 
 
 class PermitSerializer(serializers.ModelSerializer):
@@ -89,7 +44,9 @@ class PermitSerializer(serializers.ModelSerializer):
 
 
 class LoanRequestSerializer(AccessRequestSerializer):
-    accepts_flag = "accepts_loans"
+    """A specimen loan: what is asked, for when and where to, and its shipment and return."""
+
+    replaced_lists = ("items", "permits")
 
     overdue = serializers.BooleanField(
         read_only=True, help_text=_("Due date passed while items are still out.")
@@ -123,75 +80,8 @@ class LoanRequestSerializer(AccessRequestSerializer):
             raise serializers.ValidationError(_("The loan cannot start in the past."))
         return value
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        errors: dict[str, Any] = {}
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
         start, end = self._value(attrs, "requested_start"), self._value(attrs, "requested_end")
         if start and end and end < start:
-            errors["requested_end"] = [_("The end of the loan period is before its start.")]
-        if "items" in attrs or "collections" in attrs:
-            item_errors = self._item_errors(attrs)
-            if item_errors:
-                errors["items"] = item_errors
-        if errors:
-            raise serializers.ValidationError(errors)
-        return attrs
-
-    def _item_errors(self, attrs: dict[str, Any]) -> dict[int, dict[str, list[str]]]:
-        """Specimens outside the chosen collections or listed twice, keyed by the item's
-        position as DRF reports nested list errors."""
-        stored = self.instance
-        items = attrs.get("items")
-        if items is None and stored is not None:
-            items = [{"specimen": i.specimen} for i in stored.items.select_related("specimen")]
-        collections = attrs.get("collections")
-        if collections is None:
-            collections = stored.collections.all() if stored else []
-        collection_ids = {collection.pk for collection in collections}
-        seen: set[int] = set()
-        errors: dict[int, dict[str, list[str]]] = {}
-        for index, item in enumerate(items or ()):
-            specimen = item.get("specimen")
-            if specimen is None:
-                continue
-            if specimen.collection_id not in collection_ids:
-                problem = _("%(number)s is not in the chosen collections.")
-            elif specimen.pk in seen:
-                problem = _("%(number)s is listed more than once.")
-            else:
-                problem = None
-            seen.add(specimen.pk)
-            if problem:
-                errors[index] = {"specimen": [problem % {"number": specimen.catalog_number}]}
-        return errors
-
-    @transaction.atomic
-    def create(self, validated_data: dict[str, Any]) -> LoanRequest:
-        items = validated_data.pop("items", [])
-        permits = validated_data.pop("permits", [])
-        loan = super().create(validated_data)
-        self._replace(loan, items=items, permits=permits)
-        return loan
-
-    @transaction.atomic
-    def update(self, instance: LoanRequest, validated_data: dict[str, Any]) -> LoanRequest:
-        items = validated_data.pop("items", None)
-        permits = validated_data.pop("permits", None)
-        loan = super().update(instance, validated_data)
-        self._replace(loan, items=items, permits=permits)
-        return loan
-
-    @staticmethod
-    def _replace(
-        loan: LoanRequest,
-        *,
-        items: list[dict[str, Any]] | None,
-        permits: list[dict[str, Any]] | None,
-    ) -> None:
-        """Replace the lists that were sent (a draft's items are not referenced elsewhere yet)."""
-        if items is not None:
-            loan.items.all().delete()
-            LoanItem.objects.bulk_create(LoanItem(loan=loan, **item) for item in items)
-        if permits is not None:
-            loan.permits.all().delete()
-            Permit.objects.bulk_create(Permit(loan=loan, **permit) for permit in permits)
+            return {"requested_end": [_("The end of the loan period is before its start.")]}
+        return {}

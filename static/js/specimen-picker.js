@@ -1,8 +1,9 @@
-/* Loan request form: search the catalogue in place.
+/* Request form (every kind with items): search the catalogue in place.
  *
  * Progressive enhancement only. Without this script the "Search the catalogue" button sends
  * the whole form back to the server, which shows it again with the results; with it, the
- * results fragment (/loans/specimen-search/) replaces the results list without a reload.
+ * results fragment (the picker's data-search-url, e.g. /loans/specimen-search/) replaces the
+ * results list without a reload.
  * Either way nothing typed is lost, and ticked specimens are saved with the form.
  */
 (function () {

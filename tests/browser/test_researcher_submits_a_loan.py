@@ -55,7 +55,7 @@ def test_a_researcher_logs_in_and_submits_a_loan_request(
     page.locator("#id_lots-0-quantity").fill("20")
     page.get_by_role("button", name="Save and submit").click()
 
-    expect(page.locator("#loan-status")).to_have_text("Submitted")
+    expect(page.locator("#request-status")).to_have_text("Submitted")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_text(re.compile(r"^LOAN-\d{4}-\d{6} — Revision of Carabus$"))
     reference = heading.inner_text().split(" — ")[0]

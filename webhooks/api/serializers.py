@@ -13,11 +13,11 @@ from rest_framework import serializers
 
 from collections_app.api.serializers import InstitutionSummarySerializer
 from collections_app.models import Institution
-from collections_app.scoping import is_site_staff
-from elvis.api.workflow import PersonSerializer, SummaryRelatedField
+from collections_app.roles import is_site_staff, managed_webhook_institution_ids
+from elvis.api.fields import PersonSerializer, SummaryRelatedField
 
 from ..events import ALL_EVENTS, known_events
-from ..models import Delivery, DeliveryAttempt, Subscription, managed_institution_ids
+from ..models import Delivery, DeliveryAttempt, Subscription
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -62,13 +62,13 @@ class WebhookSerializer(serializers.ModelSerializer):
                 _("A subscription cannot move to another institution.")
             )
         user = self.context["request"].user
-        if not is_site_staff(user) and value.pk not in managed_institution_ids(user):
+        if not is_site_staff(user) and value.pk not in managed_webhook_institution_ids(user):
             raise serializers.ValidationError(_("You do not manage webhooks of this institution."))
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and "institution" not in attrs:
-            managed = managed_institution_ids(self.context["request"].user)
+            managed = managed_webhook_institution_ids(self.context["request"].user)
             if len(managed) != 1:
                 raise serializers.ValidationError(
                     {"institution": [_("Say which institution (you act for several).")]}

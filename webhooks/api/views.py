@@ -25,13 +25,13 @@ from collections_app.api.filtersets import (
     StrictBooleanFilter,
 )
 from collections_app.models import Institution
-from collections_app.scoping import is_site_staff
+from collections_app.roles import is_site_staff, managed_webhook_institution_ids
 from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
-from elvis.api.workflow import ErrorDetailSerializer
+from elvis.api.requests.errors import ErrorDetailSerializer
 
 from .. import services
 from ..events import PING, known_events
-from ..models import Delivery, Subscription, managed_institution_ids
+from ..models import Delivery, Subscription
 from .serializers import (
     DeliverySerializer,
     RotateSecretSerializer,
@@ -130,7 +130,7 @@ class WebhookViewSet(viewsets.ModelViewSet):
     @idempotent
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = request.user
-        if not (is_site_staff(user) or managed_institution_ids(user)):
+        if not (is_site_staff(user) or managed_webhook_institution_ids(user)):
             raise PermissionDenied(
                 _("Only an institution's coordinators and API clients manage its webhooks.")
             )

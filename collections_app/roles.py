@@ -1,0 +1,62 @@
+"""The role vocabulary, in one place: who a user is towards institutions and requests.
+
+Two different things were both called "staff"; here they have two names:
+
+- **site staff** — ``is_staff`` / ``is_superuser`` users, who administer the whole site;
+- **request handlers** — members of an institution who act as its side of an access request
+  (curators, coordinators, and partner systems' API clients). Towards one request they hold the
+  workflow table's ``curator`` role (``elvis.workflow.table``), the requester the ``requester``
+  role.
+
+Membership roles are grouped by what they let someone do, and every app asks these groups
+(never a hand-written tuple of roles of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import Membership
+
+Role = Membership.Role
+
+#: Act on requests to the institution (review, approve, ship …) and see them.
+HANDLES_REQUESTS = (Role.CURATOR, Role.COORDINATOR, Role.API_CLIENT)
+#: People of the institution: they use the admin and are told of their institution's requests.
+INSTITUTION_PEOPLE = (Role.CURATOR, Role.COORDINATOR)
+#: Edit the institution's registry data, members and API clients.
+COORDINATES = (Role.COORDINATOR,)
+#: Manage the institution's webhook subscriptions (a coordinator, or its partner system).
+MANAGES_WEBHOOKS = (Role.COORDINATOR, Role.API_CLIENT)
+
+
+def is_site_staff(user) -> bool:
+    return bool(user and user.is_active and (user.is_superuser or user.is_staff))
+
+
+def institution_ids(user, roles: Iterable[str] = INSTITUTION_PEOPLE) -> set[int]:
+    """Ids of the institutions where ``user`` holds any of ``roles`` (cached per user object)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    cache = user.__dict__.setdefault("_elvis_role_cache", {})
+    key = tuple(sorted(roles))
+    if key not in cache:
+        cache[key] = set(
+            Membership.objects.filter(user=user, role__in=key).values_list(
+                "institution_id", flat=True
+            )
+        )
+    return cache[key]
+
+
+def handled_institution_ids(user) -> set[int]:
+    """Institutions whose requests ``user`` handles."""
+    return institution_ids(user, HANDLES_REQUESTS)
+
+
+def coordinated_institution_ids(user) -> set[int]:
+    return institution_ids(user, COORDINATES)
+
+
+def managed_webhook_institution_ids(user) -> set[int]:
+    return institution_ids(user, MANAGES_WEBHOOKS)

@@ -1,0 +1,40 @@
+"""Serializer fields the API's resources share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+
+class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
+    """Written as an id, shown as a summary object: ``"institution": 3`` in, ``{id, …}`` out."""
+
+    def __init__(self, summary: type[serializers.Serializer], **kwargs: Any) -> None:
+        self.summary = summary
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        return False
+
+    def to_representation(self, value: Any) -> dict[str, Any]:
+        return self.summary(value, context=self.context).data
+
+
+class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    """Documents ``SummaryRelatedField`` as an integer in requests and the summary in responses."""
+
+    target_class = SummaryRelatedField
+
+    def map_serializer_field(self, auto_schema, direction: str) -> dict[str, Any]:
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.INT)
+        return auto_schema.resolve_serializer(self.target.summary, direction).ref
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    full_name = serializers.CharField(source="get_full_name", read_only=True)

@@ -1,0 +1,258 @@
+"""What every request kind shows (DESIGN.md §3), and the item shape kinds with items share."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from collections_app.api.serializers import (
+    CollectionSummarySerializer,
+    InstitutionSummarySerializer,
+)
+from collections_app.models import Collection, Institution, Specimen
+from elvis.api.fields import PersonSerializer, SummaryRelatedField
+from elvis.workflow.kinds import kind_of
+from elvis.workflow.models import AccessRequest
+
+MAX_QUANTITY = 2**31 - 1
+
+
+class RequesterSerializer(PersonSerializer):
+    email = serializers.EmailField(read_only=True)
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    action = serializers.CharField(read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+    actor = PersonSerializer(read_only=True)
+    comment = serializers.CharField(read_only=True)
+    data = serializers.JSONField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class CommentSerializer(serializers.Serializer):
+    """A message on a request's thread (``body`` is checked by ``post_comment``)."""
+
+    id = serializers.IntegerField(read_only=True)
+    author = PersonSerializer(read_only=True)
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """A stored file; ``file`` is the upload (PDF or image), ``download_url`` serves it back."""
+
+    id = serializers.IntegerField(read_only=True)
+    file = serializers.FileField(write_only=True)
+    original_name = serializers.CharField(read_only=True)
+    content_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    uploaded_by = PersonSerializer(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    download_url = serializers.SerializerMethodField()
+
+    def get_download_url(self, attachment: Any) -> str:
+        view = self.context["view"]
+        return view.reverse_action(
+            "attachment-download",
+            kwargs={"pk": attachment.request_id, "attachment_pk": attachment.pk},
+        )
+
+
+class SpecimenSummarySerializer(serializers.ModelSerializer):
+    collection_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Specimen
+        fields = ("id", "catalog_number", "scientific_name", "collection_id")
+        read_only_fields = fields
+
+
+class RequestItemSerializer(serializers.ModelSerializer):
+    """An item: ``{"specimen": id}`` for a catalogued specimen, or ``{"description",
+    "quantity"}`` for a described lot."""
+
+    # A kind's item serializer subclasses this and names its item model in Meta.
+
+    ITEM_FIELDS: ClassVar[tuple[str, ...]] = ("id", "specimen", "description", "quantity")
+
+    specimen = SummaryRelatedField(
+        summary=SpecimenSummarySerializer,
+        queryset=Specimen.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("A specimen of one of the chosen collections (its id when writing)."),
+    )
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_QUANTITY, required=False, help_text=_("Count of a lot.")
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        specimen, description = attrs.get("specimen"), attrs.get("description", "")
+        if specimen and description:
+            raise serializers.ValidationError(
+                {"description": [_("Give either a specimen or a described lot, not both.")]}
+            )
+        if not specimen and not description:
+            raise serializers.ValidationError(
+                {"specimen": [_("Choose a specimen or describe the lot.")]}
+            )
+        if specimen and attrs.get("quantity", 1) != 1:
+            raise serializers.ValidationError(
+                {"quantity": [_("A catalogued specimen is one object.")]}
+            )
+        return attrs
+
+
+class AccessRequestSerializer(serializers.ModelSerializer):
+    """What every kind shows (DESIGN.md §3), the rule for its collections, and its items.
+
+    A kind's serializer lists ``COMMON_FIELDS``, its own fields and ``TRAIL_FIELDS`` in its Meta.
+    Collections must belong to the institution and carry the kind's ``accepts_flag``. A kind
+    with items declares ``items = <its RequestItemSerializer>(many=True, required=False)``:
+    they are checked against the chosen collections and replaced as a whole when sent.
+    """
+
+    COMMON_FIELDS: ClassVar[tuple[str, ...]] = (
+        "id",
+        "reference",
+        "status",
+        "status_display",
+        "allowed_actions",
+        "requester",
+        "institution",
+        "collections",
+        "title",
+        "purpose",
+    )
+    TRAIL_FIELDS: ClassVar[tuple[str, ...]] = (
+        "history",
+        "comment_count",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    allowed_actions = serializers.SerializerMethodField(
+        help_text=_("What you may do now: POST to …/<id>/<action>/.")
+    )
+    requester = RequesterSerializer(read_only=True)
+    institution = SummaryRelatedField(
+        summary=InstitutionSummarySerializer,
+        queryset=Institution.objects.all(),
+        help_text=_("The institution asked (its id when writing)."),
+    )
+    collections = SummaryRelatedField(
+        summary=CollectionSummarySerializer,
+        queryset=Collection.objects.all(),
+        many=True,
+        required=False,
+        help_text=_("The institution's collections asked (their ids when writing)."),
+    )
+    history = HistoryEntrySerializer(many=True, read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+
+    def get_allowed_actions(self, obj: AccessRequest) -> list[str]:
+        return obj.allowed_actions(self.context["request"].user)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        institution = self._value(attrs, "institution")
+        collections = attrs.get("collections")
+        if collections is None and self.instance is not None:
+            collections = list(self.instance.collections.all())
+        errors = []
+        for collection in collections or ():
+            if collection.institution_id != institution.pk:
+                errors.append(
+                    _("%(collection)s is not a collection of %(institution)s.")
+                    % {"collection": collection.code, "institution": institution.code}
+                )
+            elif not getattr(collection, kind_of(self.Meta.model).accepts_flag):
+                errors.append(
+                    _("%(collection)s does not take this kind of request.")
+                    % {"collection": collection.code}
+                )
+        field_errors: dict[str, Any] = {"collections": errors} if errors else {}
+        if "items" in self.fields and ("items" in attrs or "collections" in attrs):
+            item_errors = self._item_errors(attrs)
+            if item_errors:
+                field_errors["items"] = item_errors
+        field_errors.update(self.kind_errors(attrs))
+        if field_errors:
+            raise serializers.ValidationError(field_errors)
+        return attrs
+
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+        """The kind's own checks across fields, reported with the shared ones."""
+        return {}
+
+    def _item_errors(self, attrs: dict[str, Any]) -> dict[int, dict[str, list[str]]]:
+        """Specimens outside the chosen collections or listed twice, keyed by the item's
+        position as DRF reports nested list errors."""
+        stored = self.instance
+        items = attrs.get("items")
+        if items is None and stored is not None:
+            items = [{"specimen": i.specimen} for i in stored.items.select_related("specimen")]
+        collections = attrs.get("collections")
+        if collections is None:
+            collections = stored.collections.all() if stored else []
+        collection_ids = {collection.pk for collection in collections}
+        seen: set[int] = set()
+        errors: dict[int, dict[str, list[str]]] = {}
+        for index, item in enumerate(items or ()):
+            specimen = item.get("specimen")
+            if specimen is None:
+                continue
+            if specimen.collection_id not in collection_ids:
+                problem = _("%(number)s is not in the chosen collections.")
+            elif specimen.pk in seen:
+                problem = _("%(number)s is listed more than once.")
+            else:
+                problem = None
+            seen.add(specimen.pk)
+            if problem:
+                errors[index] = {"specimen": [problem % {"number": specimen.catalog_number}]}
+        return errors
+
+    #: Nested lists written as a whole (a kind adds its own, e.g. ``permits``).
+    replaced_lists: ClassVar[tuple[str, ...]] = ("items",)
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> AccessRequest:
+        lists = self._pop_lists(validated_data)
+        request = super().create(validated_data)
+        self._replace(request, lists)
+        return request
+
+    @transaction.atomic
+    def update(self, instance: AccessRequest, validated_data: dict[str, Any]) -> AccessRequest:
+        lists = self._pop_lists(validated_data)
+        request = super().update(instance, validated_data)
+        self._replace(request, lists)
+        return request
+
+    def _pop_lists(self, validated_data: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: validated_data.pop(name) for name in self.replaced_lists if name in validated_data
+        }
+
+    @staticmethod
+    def _replace(request: AccessRequest, lists: dict[str, list[dict[str, Any]]]) -> None:
+        """Replace the lists that were sent (a draft's rows are not referenced elsewhere yet)."""
+        for name, rows in lists.items():
+            related = getattr(request, name)
+            related.all().delete()
+            fk = related.field.name
+            related.model.objects.bulk_create(related.model(**{fk: request}, **row) for row in rows)
+
+    def _value(self, attrs: dict[str, Any], name: str) -> Any:
+        """The value the object will have: from the body, else the stored one."""
+        if name in attrs:
+            return attrs[name]
+        return getattr(self.instance, name, None)

@@ -1,0 +1,169 @@
+"""``POST …/<id>/<action>/``: one endpoint per row of a kind's transition table.
+
+Each endpoint's body is the action form's fields typed for JSON (and documented), plus
+``comment``; the form itself still validates the values inside ``perform``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
+from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
+from elvis.workflow.fields import ItemIdsField
+from elvis.workflow.kinds import RequestKind
+from elvis.workflow.service import perform
+from elvis.workflow.table import Transition, Workflow
+
+from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, api_error
+
+FieldFactory = Callable[..., serializers.Field]
+
+#: How an action form's field is typed in the API (JSON type and schema), looked up along the
+#: form field's class hierarchy. The form still validates the value inside ``perform``.
+FORM_FIELD_TYPES: dict[type[forms.Field], FieldFactory] = {
+    forms.CharField: lambda f, **kw: serializers.CharField(
+        max_length=f.max_length, allow_blank=True, **kw
+    ),
+    forms.BooleanField: lambda f, **kw: serializers.BooleanField(**kw),
+    forms.IntegerField: lambda f, **kw: serializers.IntegerField(
+        min_value=f.min_value, max_value=f.max_value, **kw
+    ),
+    forms.FloatField: lambda f, **kw: serializers.FloatField(**kw),
+    forms.DecimalField: lambda f, **kw: serializers.DecimalField(
+        max_digits=f.max_digits, decimal_places=f.decimal_places, **kw
+    ),
+    forms.DateField: lambda f, **kw: serializers.DateField(**kw),
+    forms.DateTimeField: lambda f, **kw: serializers.DateTimeField(**kw),
+    forms.ChoiceField: lambda f, **kw: serializers.ChoiceField(choices=f.choices, **kw),
+    forms.MultipleChoiceField: lambda f, **kw: serializers.MultipleChoiceField(
+        choices=f.choices, **kw
+    ),
+    forms.ModelChoiceField: lambda f, **kw: serializers.IntegerField(**kw),
+    forms.ModelMultipleChoiceField: lambda f, **kw: serializers.ListField(
+        child=serializers.IntegerField(), **kw
+    ),
+    ItemIdsField: lambda f, **kw: serializers.ListField(
+        child=serializers.IntegerField(min_value=1), **kw
+    ),
+}
+
+
+def _api_field(form_field: forms.Field) -> serializers.Field:
+    factory = next(
+        (FORM_FIELD_TYPES[k] for k in type(form_field).__mro__ if k in FORM_FIELD_TYPES),
+        FORM_FIELD_TYPES[forms.CharField],  # what a form field reads from an HTML form
+    )
+    return factory(
+        form_field,
+        required=form_field.required,
+        allow_null=not form_field.required,
+        help_text=form_field.help_text or form_field.label,
+    )
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def transition_input_serializer(
+    workflow: Workflow, row: Transition
+) -> type[serializers.Serializer]:
+    """The body of ``POST …/<action>/``: ``comment`` plus the fields of the action's form."""
+    fields: dict[str, Any] = {
+        "comment": serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=COMMENT_MAX_LENGTH,
+            help_text=_("Why; kept in the request's history and shown to the other side."),
+        )
+    }
+    if row.form is not None:
+        fields.update({name: _api_field(f) for name, f in row.form.base_fields.items()})
+    name = f"{_camel(workflow.kind)}{_camel(row.action)}Serializer"
+    return type(name, (serializers.Serializer,), {**fields, "__doc__": row.label})
+
+
+def _transition_endpoint(
+    cls: type[TransitionViewSetMixin], row: Transition
+) -> Callable[..., Response]:
+    """A viewset method for one table row, routed at ``…/<id>/<action>/``."""
+    body = transition_input_serializer(cls.kind.workflow, row)
+
+    def endpoint(self: TransitionViewSetMixin, request: Request, pk: str | None = None):
+        obj = self.get_object()
+        # ``partial``: only JSON types are checked here; the form checks the rest (required
+        # fields included) inside ``perform``, after the role and the status.
+        payload = body(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        comment = data.pop("comment", "")
+        perform(obj, row.action, actor=request.user, comment=comment, **data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
+
+    endpoint.__name__ = endpoint.__qualname__ = f"{row.action}_transition"
+    roles = ", ".join(sorted(row.roles))
+    sources = ", ".join(sorted(row.sources))
+    schema = extend_schema(
+        summary=row.label,
+        description=format_lazy(
+            "{who}: {roles}. {when}: {sources}. {to}: {target}.",
+            who=_("Who"),
+            roles=roles,
+            when=_("From"),
+            sources=sources,
+            to=_("To"),
+            target=row.target or _("depends on the input"),
+        ),
+        request=body,
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={
+            200: cls.serializer_class,
+            400: FIELD_ERRORS,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            409: CONFLICT,
+        },
+    )
+    route = action(
+        detail=True,
+        methods=["post"],
+        url_path=row.action,
+        url_name=row.action.replace("_", "-"),
+        name=row.label,
+        filter_backends=[],
+    )
+    return schema(route(idempotent(endpoint)))
+
+
+class TransitionViewSetMixin:
+    """Adds ``POST …/<id>/<action>/`` for every row of the kind's table at class creation,
+    and answers the core's domain errors as the contract says (``api_error``).
+
+    A subclass that sets ``kind`` gets one endpoint per action, so the API follows the table
+    without a hand-written twin per action.
+    """
+
+    kind: ClassVar[RequestKind]
+    serializer_class: ClassVar[type[serializers.Serializer]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" not in cls.__dict__:
+            return
+        for row in cls.kind.workflow.transitions.values():
+            endpoint = _transition_endpoint(cls, row)
+            setattr(cls, endpoint.__name__, endpoint)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return super().handle_exception(api_error(exc) or exc)

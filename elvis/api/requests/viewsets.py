@@ -1,0 +1,236 @@
+"""The viewset of every request kind, and the one built per registered kind."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
+from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
+from elvis.workflow.comments import post_comment
+from elvis.workflow.errors import ActionForbidden, InvalidTransition
+from elvis.workflow.kinds import RequestKind
+from elvis.workflow.models import AccessRequest
+from elvis.workflow.table import DRAFT
+
+from .errors import FIELD_ERRORS, FORBIDDEN, NOT_FOUND, ErrorDetailSerializer
+from .filters import filterset_for_kind
+from .serializers import AttachmentSerializer, CommentSerializer
+from .transitions import TransitionViewSetMixin
+
+logger = logging.getLogger(__name__)
+
+
+class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
+    """A request kind's resource: scoped reads, the requester's draft, actions, thread and files.
+
+    Only the requester edits the content, and only while ``is_editable_draft`` (deleting: while
+    a draft); staff act through the actions and the thread. Others who can see the request get
+    403, and a request past its draft stage a 409 listing what may be done instead.
+    """
+
+    permission_classes = [IsAuthenticated]
+    editing_actions: ClassVar[frozenset[str]] = frozenset({"update", "partial_update", "destroy"})
+
+    def get_queryset(self) -> QuerySet:
+        model = self.kind.model
+        history = model._meta.get_field("history").related_model
+        prefetches: list[Any] = [
+            "collections",
+            Prefetch("history", queryset=history.objects.select_related("actor")),
+        ]
+        if self.kind.items is not None:
+            items = self.kind.items.objects.select_related("specimen")
+            prefetches.append(Prefetch("items", queryset=items))
+        return (
+            self.kind.queryset()
+            .visible_to(self.request.user)
+            .select_related("requester", "institution")
+            .prefetch_related(*prefetches)
+            .annotate(comment_count=Count("comments", distinct=True))
+            # Spelled out: a query with GROUP BY (the count) ignores Meta.ordering.
+            .order_by(*model._meta.ordering)
+        )
+
+    def check_object_permissions(self, request: Request, obj: AccessRequest) -> None:
+        super().check_object_permissions(request, obj)
+        if self.action in self.editing_actions:
+            self._check_editable(obj)
+
+    def _check_editable(self, obj: AccessRequest) -> None:
+        user = self.request.user
+        if obj.requester_id != user.pk:
+            raise PermissionDenied(
+                _("Only the requester changes a request; staff use its actions and messages.")
+            )
+        deleting = self.action == "destroy"
+        editable = obj.status == DRAFT if deleting else obj.is_editable_draft
+        if not editable:
+            message = (
+                _("Only a draft can be deleted; withdraw the request instead.")
+                if deleting
+                else _("The request can no longer be changed: it is %(status)s.")
+                % {"status": obj.get_status_display().lower()}
+            )
+            raise InvalidTransition(
+                message, status=obj.status, allowed_actions=obj.allowed_actions(user)
+            )
+
+    @extend_schema(parameters=IDEMPOTENCY_PARAMETERS)
+    @idempotent
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer: serializers.ModelSerializer) -> None:
+        serializer.save(requester=self.request.user)
+        self._reload(serializer)
+
+    def perform_update(self, serializer: serializers.ModelSerializer) -> None:
+        serializer.save()
+        self._reload(serializer)
+
+    def _reload(self, serializer: serializers.ModelSerializer) -> None:
+        """Answer with the annotations and prefetches of a read."""
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+    def perform_destroy(self, instance: AccessRequest) -> None:
+        files = [attachment.file for attachment in instance.attachments.all()]
+        instance.delete()
+        for file in files:
+            file.delete(save=False)
+
+    # The thread: messages between the requester and the institution's staff.
+
+    @extend_schema(responses={200: CommentSerializer(many=True), 404: NOT_FOUND})
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def comments(self, request: Request, pk: str | None = None) -> Response:
+        """The request's messages, oldest first."""
+        comments = self.get_object().comments.select_related("author")
+        return Response(CommentSerializer(comments, many=True).data)
+
+    @extend_schema(
+        request=CommentSerializer,
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={201: CommentSerializer, 400: FIELD_ERRORS, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    @comments.mapping.post
+    @idempotent
+    def add_comment(self, request: Request, pk: str | None = None) -> Response:
+        """Write to the other side (the requester or the institution's staff); they are told."""
+        obj = self.get_object()
+        payload = CommentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        comment = post_comment(obj, author=request.user, body=payload.validated_data["body"])
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+    # Attachments: PDFs and images, served back only to those who may see the request.
+
+    @extend_schema(responses={200: AttachmentSerializer(many=True), 404: NOT_FOUND})
+    @action(
+        detail=True,
+        methods=["get"],
+        filter_backends=[],
+        pagination_class=None,
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def attachments(self, request: Request, pk: str | None = None) -> Response:
+        """The request's files, oldest first."""
+        attachments = self.get_object().attachments.select_related("uploaded_by")
+        context = self.get_serializer_context()
+        return Response(AttachmentSerializer(attachments, many=True, context=context).data)
+
+    @extend_schema(
+        request=AttachmentSerializer,
+        parameters=IDEMPOTENCY_PARAMETERS,
+        responses={
+            201: AttachmentSerializer,
+            400: FIELD_ERRORS,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+            413: OpenApiResponse(ErrorDetailSerializer, description=_("The file is too large.")),
+        },
+    )
+    @attachments.mapping.post
+    @idempotent
+    def add_attachment(self, request: Request, pk: str | None = None) -> Response:
+        """Upload a PDF or an image (multipart ``file``); its bytes, not its name, decide."""
+        obj = self.get_object()
+        if not obj.actor_roles(request.user):
+            raise ActionForbidden(_("Only the requester and the institution's staff add files."))
+        payload = AttachmentSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            attachment = save_attachment(
+                obj,
+                upload=payload.validated_data["file"],
+                uploaded_by=request.user,
+                description=payload.validated_data.get("description", ""),
+            )
+        except DjangoValidationError as exc:
+            if isinstance(exc, AttachmentTooLarge):
+                raise  # 413, see api_error
+            raise serializers.ValidationError({"file": exc.messages}) from exc
+        context = self.get_serializer_context()
+        data = AttachmentSerializer(attachment, context=context).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): OpenApiTypes.BINARY,
+            (200, "image/*"): OpenApiTypes.BINARY,
+            404: NOT_FOUND,
+        }
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)/download",
+        url_name="attachment-download",
+        filter_backends=[],
+    )
+    def download_attachment(
+        self, request: Request, pk: str | None = None, attachment_pk: str | None = None
+    ) -> FileResponse:
+        """The file itself, as a download under its original name."""
+        attachment = self.get_object().attachments.filter(pk=attachment_pk).first()
+        if attachment is None:
+            raise NotFound(_("No such file on this request."))
+        try:
+            return attachment_response(attachment)
+        except Http404 as exc:
+            logger.error("Attachment %s of %s is missing from storage", attachment.pk, pk)
+            raise NotFound(_("The file is no longer stored.")) from exc
+
+
+@cache
+def viewset_for_kind(kind: RequestKind) -> type[AccessRequestViewSet]:
+    """The kind's resource: the shared viewset with the kind's serializer and filters."""
+    return type(
+        f"{kind.model.__name__}ViewSet",
+        (AccessRequestViewSet,),
+        {
+            "kind": kind,
+            "serializer_class": kind.serializer,
+            "filterset_class": filterset_for_kind(kind),
+            "__module__": __name__,
+            "__doc__": "{what}\n\n{how}".format(
+                what=kind.description or kind.label_plural.capitalize(),
+                how=_("Every action of the workflow is POST …/<id>/<action>/."),
+            ),
+        },
+    )

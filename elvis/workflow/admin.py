@@ -1,0 +1,532 @@
+"""The curators' face of every request kind: the queue, the request, and its transitions.
+
+Built from the kind's registry entry (``elvis.workflow.kinds``), so a new kind gets a full admin
+from its ``RequestKind`` alone; a kind that needs more names a subclass of ``AccessRequestAdmin``
+as its ``admin`` (its own columns, filters, sections and inlines).
+
+Curators never edit a request or its status here. Everything on the change page is read-only;
+they act through the workflow (``perform``), one intermediate page per action rendering that
+action's own form, and they write on the request's thread (``post_comment``). The queue is
+``in_queue_of``, the same rule the API uses, and a request outside it looks exactly like a
+missing one (404).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from collections_app.admin import InstitutionFilter, institution_code
+from collections_app.models import Collection
+from collections_app.roles import handled_institution_ids, is_site_staff
+from elvis.admin import NotFoundOutsideScope, may_use_admin
+
+from .attachments import attachment_response
+from .comments import MAX_LENGTH as COMMENT_MAX_LENGTH
+from .comments import post_comment
+from .errors import ActionForbidden, InvalidTransition, UnknownAction, WorkflowError
+from .fields import ItemIdsField
+from .kinds import all_kinds, kind_of
+from .models import handles_requests
+from .service import check_allowed, perform
+from .table import CURATOR, Transition
+
+if TYPE_CHECKING:
+    from .models import AccessRequest, Attachment
+
+# The requester must read why: these actions are never done without a comment, nor in bulk.
+REASON_REQUIRED = frozenset({"request_changes", "reject", "cancel"})
+
+
+def in_queue(user, obj: AccessRequest | None = None) -> bool:
+    """Is ``obj`` (without one: any request) in ``user``'s queue (``in_queue_of``)?"""
+    return handles_requests(user) if obj is None else obj.is_in_queue_of(user)
+
+
+def error_text(error: WorkflowError | ValidationError) -> str:
+    return error.message if isinstance(error, WorkflowError) else " ".join(error.messages)
+
+
+class CollectionFilter(admin.SimpleListFilter):
+    """The collections of the user's institutions (a related-field filter would list all)."""
+
+    title = _("collection")
+    parameter_name = "collection"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        collections = Collection.objects.select_related("institution").order_by(
+            "institution__code", "code"
+        )
+        if not is_site_staff(request.user):
+            collections = collections.filter(institution__in=handled_institution_ids(request.user))
+        return [(str(c.pk), f"{c.institution.code}:{c.code} — {c.name}") for c in collections]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() is None:
+            return queryset
+        try:
+            return queryset.filter(collections=int(self.value()))
+        except ValueError as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+# -- read-only inlines ------------------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """A read-only part of a request. It is shown only on the change page of a request the user
+    handles (the page itself is scoped), so it asks the same question of that request."""
+
+    extra = 0
+    can_delete = False
+    related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related(*self.related)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: AccessRequest | None = None):
+        return self.fields
+
+    def has_view_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return in_queue(request.user, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return False
+
+    def download(self, attachment: Attachment | None) -> str:
+        """A link to the request admin's scoped download view (for any of its attachments)."""
+        if attachment is None:
+            return "—"
+        opts = self.parent_model._meta
+        url = reverse(
+            f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_attachment",
+            args=[attachment.request_id, attachment.pk],
+        )
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+
+
+class ItemInline(ReadOnlyInline):
+    """The request's items: what each is, how many, then the item model's own fields."""
+
+    @admin.display(description=_("item"))
+    def item(self, item: Model) -> str:
+        return str(item)
+
+
+class AttachmentInline(ReadOnlyInline):
+    fields = ("file_link", "description", "content_type", "size", "uploaded_by", "created_at")
+    related = ("uploaded_by",)
+
+    @admin.display(description=_("file"))
+    def file_link(self, attachment: Attachment) -> str:
+        return self.download(attachment)
+
+
+class HistoryInline(ReadOnlyInline):
+    fields = ("created_at", "actor", "action", "from_status", "to_status", "comment", "data")
+    related = ("actor",)
+
+
+class CommentInline(ReadOnlyInline):
+    fields = ("created_at", "author", "body")
+    related = ("author",)
+    verbose_name = _("message")
+    verbose_name_plural = _("messages")
+
+
+def inline_for(base: type[ReadOnlyInline], model: type[Model], **attrs: Any) -> type:
+    """``base`` bound to one kind's model (its history, messages, attachments …)."""
+    return type(f"{model.__name__}Inline", (base,), {"model": model, **attrs})
+
+
+def item_inline(model: type[Model], parent: type[Model]) -> type[ItemInline]:
+    """The items inline for ``model``: the shared columns, then the model's own fields."""
+    shared = {"specimen", "description", "quantity"}
+    own = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.primary_key
+        and field.name not in shared
+        and not (field.is_relation and field.related_model is parent)
+    ]
+    return inline_for(
+        ItemInline,
+        model,
+        fields=("item", "quantity", *(field.name for field in own)),
+        related=("specimen", *(field.name for field in own if field.is_relation)),
+    )
+
+
+# -- one action's form, and bulk actions --------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Mixed into an action's own form: the comment, date pickers, and item checkboxes."""
+
+    required_css_class = "required"
+
+    def __init__(
+        self, *args: Any, items: QuerySet | None, reason_required: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in list(self.fields.items()):
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            elif isinstance(field, ItemIdsField):
+                # The curator ticks which of the outstanding items the action is about.
+                self.fields[name] = forms.TypedMultipleChoiceField(
+                    label=field.label,
+                    coerce=int,
+                    required=False,  # the action's own form says "choose at least one"
+                    choices=[(item.pk, str(item)) for item in items] if items is not None else [],
+                    widget=forms.CheckboxSelectMultiple,
+                    help_text=field.help_text,
+                )
+        self.fields["comment"] = forms.CharField(
+            label=_("Comment"),
+            required=reason_required,
+            max_length=COMMENT_MAX_LENGTH,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text=_("The requester reads it in the request's history and in the e-mail."),
+        )
+
+
+def action_form_class(row: Transition) -> type[forms.Form]:
+    bases = (ActionForm,) if row.form is None else (ActionForm, row.form)
+    return type(f"{row.action.title().replace('_', '')}AdminForm", bases, {})
+
+
+def bulk_perform(
+    modeladmin: AccessRequestAdmin, request: HttpRequest, queryset: QuerySet, *, action: str
+) -> None:
+    """A changelist action: ``action`` on each selected request, reporting each outcome."""
+    row = modeladmin.kind.workflow.transitions[action]
+    done: list[str] = []
+    failed: list[str] = []
+    for obj in queryset:
+        try:
+            perform(obj, action, actor=request.user)
+        except (WorkflowError, ValidationError) as error:
+            failed.append(f"{obj.reference}: {error_text(error)}")
+        else:
+            done.append(obj.reference)
+    if done:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(action)s: %(count)d request done (%(references)s).",
+                "%(action)s: %(count)d requests done (%(references)s).",
+                len(done),
+            )
+            % {"action": row.label, "count": len(done), "references": ", ".join(done)},
+            messages.SUCCESS,
+        )
+    if failed:
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(action)s failed for %(count)d request: %(reasons)s",
+                "%(action)s failed for %(count)d requests: %(reasons)s",
+                len(failed),
+            )
+            % {"action": row.label, "count": len(failed), "reasons": " · ".join(failed)},
+            messages.ERROR,
+        )
+
+
+# -- the admin of a kind --------------------------------------------------------------------------
+
+
+class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """The admin of any request kind; a kind's own ``admin`` subclasses it."""
+
+    list_display: tuple[Any, ...] = ("reference", "title", "requester", institution_code, "status")
+    list_select_related = ("requester", "institution")
+    list_filter: tuple[Any, ...] = ("status", CollectionFilter)
+    search_fields = ("reference", "title", "requester__email", "requester__full_name")
+    search_help_text = _("A reference, words of the title, or the requester's name or e-mail.")
+    date_hierarchy = "created_at"
+    ordering = ("-updated_at", "-id")
+
+    #: The kind's own fields in the request's first section, after its status.
+    summary_fields: tuple[str, ...] = ()
+    #: The kind's own sections, between the request and its dates.
+    kind_fieldsets: tuple[tuple[Any, dict[str, Any]], ...] = ()
+    #: The kind's own read-only inlines (``ReadOnlyInline``), after the items.
+    kind_inlines: tuple[type[ReadOnlyInline], ...] = ()
+
+    def __init__(self, model: type[AccessRequest], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        self.kind = kind_of(model)
+        # Instance attributes, so that Django's admin checks validate them for every kind.
+        self.fieldsets = self.request_fieldsets()
+        self.readonly_fields = tuple(flatten_fieldsets(self.fieldsets))
+        self.inlines = self.request_inlines()
+        self.change_form_template = self.change_form_template or self.templates("change_form")
+
+    def request_fieldsets(self) -> tuple[tuple[Any, dict[str, Any]], ...]:
+        request = (
+            "reference",
+            "status",
+            *self.summary_fields,
+            "title",
+            "purpose",
+            "requester_contact",
+            "institution",
+            "collections",
+        )
+        dates = ("created_at", "submitted_at", "updated_at")
+        return (
+            (None, {"fields": request}),
+            *self.kind_fieldsets,
+            (_("Dates"), {"fields": dates}),
+        )
+
+    def request_inlines(self) -> tuple[type[ReadOnlyInline], ...]:
+        """Items (when the kind has them), the kind's own, attachments, history, messages."""
+
+        def related(name: str) -> type[Model]:
+            return self.model._meta.get_field(name).related_model
+
+        items = (item_inline(self.kind.items, self.model),) if self.kind.items else ()
+        return (
+            *items,
+            *self.kind_inlines,
+            inline_for(AttachmentInline, related("attachments")),
+            inline_for(HistoryInline, related("history")),
+            inline_for(CommentInline, related("comments")),
+        )
+
+    def templates(self, name: str) -> list[str]:
+        """The kind's own template if it has one (extending the shared), else the shared."""
+        return [
+            f"admin/{self.opts.app_label}/{self.opts.model_name}/{name}.html",
+            f"admin/workflow/{name}.html",
+        ]
+
+    # -- scope and permissions: see everything, change nothing directly -----------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            self.kind.queryset()
+            .in_queue_of(request.user)
+            .select_related("requester", "institution")
+        )
+
+    def get_list_filter(self, request: HttpRequest):
+        if is_site_staff(request.user):
+            return (*self.list_filter, InstitutionFilter)
+        return self.list_filter
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_use_admin(request.user) and in_queue(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return in_queue(request.user, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AccessRequest | None = None) -> bool:
+        return request.user.is_superuser
+
+    @admin.display(description=_("requester"))
+    def requester_contact(self, obj: AccessRequest) -> str:
+        # An e-mail link, not Django's link to the user admin, which curators may not open.
+        requester = obj.requester
+        return format_html('<a href="mailto:{}">{}</a>', requester.email, requester)
+
+    def outstanding_items(self, obj: AccessRequest) -> QuerySet | None:
+        """The items an item-wise action may pick (``ItemIdsField`` checkboxes)."""
+        if self.kind.items is None:
+            return None
+        return obj.items.all().outstanding().select_related("specimen")
+
+    # -- bulk transitions on the changelist -------------------------------------------------
+
+    def bulk_transitions(self) -> list[Transition]:
+        """Curator actions that need no input and no reason: safe to do for many at once."""
+        return [
+            row
+            for row in self.kind.workflow.transitions.values()
+            if CURATOR in row.roles and row.form is None and row.action not in REASON_REQUIRED
+        ]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if request.user.is_superuser or handled_institution_ids(request.user):
+            for row in self.bulk_transitions():
+                actions[row.action] = (
+                    partial(bulk_perform, action=row.action),
+                    row.action,
+                    row.label,
+                )
+        return actions
+
+    # -- the change page: action buttons and the comment form ----------------------------------
+
+    def url_name(self, view: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/action/<slug:action>/",
+                view(self.action_view),
+                name=self.url_name("action"),
+            ),
+            path(
+                "<int:object_id>/comment/",
+                view(require_POST(self.comment_view)),
+                name=self.url_name("comment"),
+            ),
+            path(
+                "<int:object_id>/attachment/<int:attachment_id>/",
+                view(self.attachment_view),
+                name=self.url_name("attachment"),
+            ),
+            *super().get_urls(),
+        ]
+
+    def admin_url(self, view: str, *args: Any) -> str:
+        return reverse(f"{self.admin_site.name}:{self.url_name(view)}", args=args)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args: Any, obj=None, **kw):
+        if obj is not None:
+            context["workflow_actions"] = [
+                {
+                    "name": action,
+                    "label": self.kind.workflow.transitions[action].label,
+                    "url": self.admin_url("action", obj.pk, action),
+                }
+                for action in obj.allowed_actions(request.user)
+            ]
+            if obj.actor_roles(request.user):
+                context["comment_url"] = self.admin_url("comment", obj.pk)
+                context["comment_max_length"] = COMMENT_MAX_LENGTH
+        return super().render_change_form(request, context, *args, obj=obj, **kw)
+
+    def comment_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        obj = self.get_object(request, str(object_id))
+        try:
+            post_comment(obj, author=request.user, body=request.POST.get("body", ""))
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except ValidationError as error:
+            self.message_user(request, error_text(error), messages.ERROR)
+        else:
+            self.message_user(request, _("Your message was posted."), messages.SUCCESS)
+        return HttpResponseRedirect(self.admin_url("change", obj.pk) + "#comments-group")
+
+    def attachment_view(
+        self, request: HttpRequest, object_id: int, attachment_id: int
+    ) -> FileResponse:
+        obj = self.get_object(request, str(object_id))
+        attachment = get_object_or_404(obj.attachments, pk=attachment_id)
+        return attachment_response(attachment)
+
+    # -- one transition: its form, then perform ---------------------------------------------
+
+    def action_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
+        obj = self.get_object(request, str(object_id))
+        change_url = self.admin_url("change", obj.pk)
+        try:
+            row = check_allowed(obj, action, actor=request.user)
+        except UnknownAction as error:
+            raise Http404(error.message) from error
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
+        except InvalidTransition as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(change_url)
+
+        form = action_form_class(row)(
+            request.POST if request.method == "POST" else None,
+            items=self.outstanding_items(obj),
+            reason_required=action in REASON_REQUIRED,
+        )
+        if form.is_bound and form.is_valid():
+            data = dict(form.cleaned_data)
+            comment = data.pop("comment")
+            try:
+                obj = perform(obj, action, actor=request.user, comment=comment, **data)
+            except ActionForbidden as error:
+                raise PermissionDenied(error.message) from error
+            except WorkflowError as error:  # InvalidTransition, ActionConflict
+                self.message_user(request, error.message, messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            except ValidationError as error:
+                self.add_errors(form, error)
+            else:
+                self.message_user(
+                    request,
+                    _("%(reference)s: %(action)s done; the request is now %(status)s.")
+                    % {
+                        "reference": obj.reference,
+                        "action": row.label,
+                        "status": obj.get_status_display().lower(),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+        request.current_app = self.admin_site.name
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": _("%(action)s: %(request)s") % {"action": row.label, "request": obj},
+            "transition": row,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, self.templates("action_form"), context)
+
+    @staticmethod
+    def add_errors(form: forms.Form, error: ValidationError) -> None:
+        """Errors ``perform`` found (the action's own checks) go back onto the form."""
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+
+
+def register_kind_admins(site: admin.AdminSite | None = None) -> None:
+    """Give every registered kind its admin: its own ``admin`` class, or the shared one.
+
+    Called once the kinds are registered (``WorkflowConfig.ready``), whatever the order in
+    which the admin and the kinds' apps are installed.
+    """
+    site = site or admin.site
+    for kind in all_kinds():
+        model_admin = kind.admin or AccessRequestAdmin
+        if not issubclass(model_admin, AccessRequestAdmin):
+            raise ImproperlyConfigured(
+                f"Kind {kind.name!r}: its admin must subclass AccessRequestAdmin."
+            )
+        site.register(kind.model, model_admin)

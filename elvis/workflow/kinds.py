@@ -1,0 +1,195 @@
+"""The registry of request kinds: a kind is declared once, and every face reads it.
+
+Each kind's app holds a ``kind.py`` that calls ``register(RequestKind(...))``: the model, its
+transition table, its reference prefix, the collection flag that admits it, its item model,
+its editor form and API serializer, and its reminders. ``WorkflowConfig.ready`` imports every
+app's ``kind.py`` (as the admin's autodiscovery imports ``admin.py``), and from then on the
+core builds, per registered kind, the API viewset and route, the admin, the researcher pages,
+the reminders' beat run, the webhook event catalogue and the notification templates' names.
+
+A kind's app then holds only what is its own: its model fields, its extra actions and their
+forms, its template blocks and its own tasks and pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.functional import Promise
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_lazy as _
+
+from .table import CHANGES_REQUESTED, DRAFT, SUBMITTED, UNDER_REVIEW
+
+if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
+    from .table import Workflow
+
+#: Who a reminder or a notification goes to: the requester, the institution's people.
+REQUESTER = "requester"
+CURATORS = "curators"
+
+#: What the requester does next in the shared statuses; a kind adds or overrides its own.
+COMMON_NEXT_STEPS: dict[str, Promise] = {
+    DRAFT: _("Complete the request and submit it: the institution sees it only once submitted."),
+    SUBMITTED: _("The institution will review your request."),
+    UNDER_REVIEW: _("The curators are reviewing your request."),
+    CHANGES_REQUESTED: _(
+        "The curators asked for changes (see the messages): edit the request and submit it again."
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A dated reminder, sent once per date (and per period when it repeats).
+
+    ``field`` names a date of the request. With ``days_before=N`` the reminder goes out on each
+    of the N days up to that date (once: a missed day is caught up the next); with
+    ``days_after=N`` from N days after it, again every ``repeat_every`` days while the request
+    stays in ``statuses``. ``message`` is formatted with ``reference``, ``date`` and ``days``
+    (how far the date is, in days).
+    """
+
+    event: str
+    field: str
+    statuses: frozenset[str]
+    message: str | Promise
+    days_before: int | None = None
+    days_after: int | None = None
+    repeat_every: int | None = None
+    to: tuple[str, ...] = (REQUESTER, CURATORS)
+
+    def __post_init__(self) -> None:
+        if (self.days_before is None) == (self.days_after is None):
+            raise ImproperlyConfigured(f"Reminder {self.event}: give days_before or days_after.")
+
+    def due(self, requests: QuerySet, today: date) -> Iterator[tuple[Any, str, str]]:
+        """``(request, dedupe key, message)`` for every request this reminder is due for."""
+        requests = requests.filter(status__in=self.statuses, **{f"{self.field}__isnull": False})
+        if self.days_before is not None:
+            window = {
+                f"{self.field}__gte": today,
+                f"{self.field}__lte": today + timedelta(days=self.days_before),
+            }
+        else:
+            window = {f"{self.field}__lte": today - timedelta(days=self.days_after)}
+        for request in requests.filter(**window).order_by("pk"):
+            when: date = getattr(request, self.field)
+            days = abs((today - when).days)
+            key = f"{request.pk}:{when.isoformat()}"
+            if self.repeat_every:
+                key += f":{(days - self.days_after) // self.repeat_every}"
+            message = str(self.message) % {
+                "reference": request.reference,
+                "date": when.isoformat(),
+                "days": days,
+            }
+            yield request, key, message
+
+
+@dataclass(frozen=True, eq=False)
+class RequestKind:
+    """Everything the core needs to know about one kind of access request (one object per
+    kind: compared and hashed by identity)."""
+
+    name: str
+    model: type[Model]
+    workflow: Workflow
+    prefix: str
+    accepts_flag: str
+    serializer: type
+    editor: type | None = None
+    #: The item model (a ``RequestItem`` whose foreign key has ``related_name="items"``).
+    items: type | None = None
+    #: The kind's own API filters, a ``FilterSet`` merged into the shared ones (its
+    #: ``ORDERING_FIELDS`` extend the sort keys).
+    filters: type | None = None
+    #: The kind's ``AccessRequestAdmin``; default: the shared one.
+    admin: type | None = None
+    reminders: tuple[Reminder, ...] = ()
+    #: What the requester should do next, per status, on the timeline.
+    next_steps: Mapping[str, str | Promise] = field(default_factory=dict)
+    #: What the kind is, for its API documentation.
+    description: str | Promise = ""
+    #: Annotations and prefetches every face applies (e.g. a derived ``overdue`` flag).
+    annotate: Callable[[QuerySet], QuerySet] | None = None
+
+    @property
+    def api_path(self) -> str:
+        """The API resource: ``loan-requests`` for ``loan``."""
+        return f"{self.name}-requests"
+
+    @property
+    def url_namespace(self) -> str:
+        """The researcher pages' URL namespace and path: ``loans`` for ``loan``."""
+        return self.model._meta.app_label
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def label_plural(self) -> str:
+        return str(self.model._meta.verbose_name_plural)
+
+    @property
+    def statuses(self) -> list[tuple[str, str]]:
+        return list(self.model._meta.get_field("status").choices)
+
+    def next_step(self, status: str) -> str:
+        step = self.next_steps.get(status) or COMMON_NEXT_STEPS.get(status)
+        return str(step or _("Nothing more to do."))
+
+    def queryset(self) -> QuerySet:
+        """The kind's requests with its own annotations, for every face to scope further."""
+        requests = self.model.objects.all()
+        return self.annotate(requests) if self.annotate else requests
+
+    def event_names(self) -> list[str]:
+        """The events the kind emits: its table's, ``commented``, and its reminders'."""
+        names = [f"{self.name}.{row.event}" for row in self.workflow.transitions.values()]
+        names.append(f"{self.name}.commented")
+        names += [f"{self.name}.{reminder.event}" for reminder in self.reminders]
+        return names
+
+
+_registry: dict[str, RequestKind] = {}
+
+
+def register(kind: RequestKind) -> RequestKind:
+    """Declare a kind (from its app's ``kind.py``); its model then knows its workflow."""
+    if kind.name in _registry and _registry[kind.name].model is not kind.model:
+        raise ImproperlyConfigured(f"Two request kinds are named {kind.name!r}.")
+    if kind.workflow.kind != kind.name:
+        raise ImproperlyConfigured(f"Kind {kind.name!r} has the table of {kind.workflow.kind!r}.")
+    _registry[kind.name] = kind
+    return kind
+
+
+def autodiscover() -> None:
+    """Import every installed app's ``kind`` module, which registers its kind."""
+    autodiscover_modules("kind")
+
+
+def all_kinds() -> list[RequestKind]:
+    return list(_registry.values())
+
+
+def get_kind(name: str) -> RequestKind:
+    return _registry[name]
+
+
+def kind_of(model: type[Model] | Model) -> RequestKind:
+    """The kind of a request model (or instance)."""
+    model = model if isinstance(model, type) else type(model)
+    model = model._meta.concrete_model
+    for kind in _registry.values():
+        if kind.model is model:
+            return kind
+    raise ImproperlyConfigured(f"{model.__name__} is not a registered request kind.")

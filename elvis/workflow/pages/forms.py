@@ -1,0 +1,140 @@
+"""The small forms every kind's pages share: choose an institution, filter my requests, and the
+timeline's action, message and upload forms.
+
+Each takes the ``RequestKind`` it serves where its choices depend on the kind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import ErrorDict
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.models import Collection, Institution
+from elvis.workflow.attachments import sniff
+from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from elvis.workflow.kinds import RequestKind
+    from elvis.workflow.table import Transition
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def use_date_inputs(fields: dict[str, forms.Field]) -> None:
+    """Give date fields that keep Django's plain text box the browser's date picker."""
+    for field in fields.values():
+        if isinstance(field, forms.DateField) and type(field.widget) is forms.DateInput:
+            field.widget = date_input()
+
+
+def messages_by_field(error: ValidationError) -> dict[str, list[str]]:
+    """A workflow error's messages by field; a plain message is a non-field error."""
+    if hasattr(error, "error_dict"):
+        return dict(error.message_dict)
+    return {NON_FIELD_ERRORS: list(error.messages)}
+
+
+def name_and_code(obj: Institution | Collection) -> str:
+    return f"{obj.name} ({obj.code})"
+
+
+class OptionalValidationMixin:
+    """``validate=False`` makes a bound form redisplay its data with no errors at all (and never
+    count as valid, so that it cannot be saved)."""
+
+    def __init__(self, *args: Any, validate: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.validate = validate
+
+    def full_clean(self) -> None:
+        if self.validate:
+            super().full_clean()
+            return
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+
+    def is_valid(self) -> bool:
+        return self.validate and super().is_valid()
+
+
+class InstitutionChoiceForm(forms.Form):
+    """Step one of a new request: an institution with a collection that accepts the kind."""
+
+    institution = forms.ModelChoiceField(
+        label=_("Institution"), queryset=Institution.objects.none(), empty_label=_("— choose —")
+    )
+
+    def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["institution"]
+        field.queryset = (
+            Institution.objects.filter(**{f"collections__{kind.accepts_flag}": True})
+            .distinct()
+            .order_by("name")
+        )
+        field.label_from_instance = name_and_code
+        field.error_messages["invalid_choice"] = _(
+            "This institution does not accept %(things)s."
+        ) % {"things": kind.label_plural}
+
+
+class StatusFilterForm(forms.Form):
+    """My requests, filtered by one of the kind's statuses."""
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All statuses")), *kind.statuses]
+
+
+class ActionForm(forms.Form):
+    """A timeline button: the action's own fields (from the workflow table) and a comment."""
+
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, transition: Transition, *args: Any, **kwargs: Any) -> None:
+        # Several action forms share the page: ids must not clash.
+        kwargs.setdefault("auto_id", f"{transition.action}-%s")
+        super().__init__(*args, **kwargs)
+        self.transition = transition
+        if transition.form is not None:
+            own = transition.form().fields
+            use_date_inputs(own)
+            self.fields = {**own, **self.fields}
+
+    def action_data(self) -> dict[str, Any]:
+        """The raw values of the action's own fields: ``perform`` validates them itself."""
+        own = self.transition.form.base_fields if self.transition.form else {}
+        return {name: self.data.get(name, "") for name in own}
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("File"), help_text=_("A PDF document or an image (PNG, JPEG, TIFF, WebP).")
+    )
+    description = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        sniff(upload)
+        return upload

@@ -1,0 +1,224 @@
+"""A request's timeline, for every kind: status and next step, items, files, history and
+messages, with the requester's actions as forms; and the POSTs those forms send.
+
+Every page finds the request through ``visible_to`` (invisible requests are 404) and changes
+status only through ``perform``. Institution staff see the timeline read-only (with the
+message thread and the files): they act in the admin.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
+from elvis.workflow.comments import post_comment
+from elvis.workflow.errors import ActionForbidden, WorkflowError
+from elvis.workflow.models import AccessRequest
+from elvis.workflow.service import check_allowed, perform
+from elvis.workflow.table import REQUESTER
+
+from .base import KindPageMixin
+from .editor import FIXED_FIELDS, SHARED_FIELDS, RequestEditor
+from .forms import ActionForm, AttachmentForm, CommentForm, messages_by_field
+
+
+def page_actions(kind) -> list[str]:
+    """The actions these pages offer: the requester's (curators act in the admin)."""
+    return [name for name, row in kind.workflow.transitions.items() if REQUESTER in row.roles]
+
+
+def own_details(access_request: AccessRequest) -> list[tuple[str, object]]:
+    """``(label, value)`` of the kind's own editable fields, for a kind without a template."""
+    details = []
+    for field in access_request._meta.concrete_fields:
+        if not field.editable or field.primary_key or field.name in (*SHARED_FIELDS, *FIXED_FIELDS):
+            continue
+        display = getattr(access_request, f"get_{field.name}_display", None)
+        value = display() if display else getattr(access_request, field.name)
+        details.append((str(field.verbose_name).capitalize(), value))
+    return details
+
+
+class TimelineMixin(KindPageMixin):
+    """Finds the visible request and renders its timeline, with any form that failed."""
+
+    def get_request(self, pk: int) -> AccessRequest:
+        return get_object_or_404(self.visible_requests(), pk=pk)
+
+    def redirect_to(self, access_request: AccessRequest, anchor: str = "") -> HttpResponse:
+        return redirect(access_request.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+    def render_timeline(
+        self, access_request: AccessRequest, *, status: int = 200, **forms: object
+    ) -> HttpResponse:
+        kind, user = self.kind, self.request.user
+        roles = access_request.actor_roles(user)
+        history = list(access_request.history.select_related("actor"))
+        action_labels = {name: row.label for name, row in kind.workflow.transitions.items()}
+        status_labels = dict(kind.statuses)
+        for entry in history:
+            entry.action_label = action_labels.get(entry.action, entry.action)
+            entry.from_label = status_labels.get(entry.from_status, entry.from_status)
+            entry.to_label = status_labels.get(entry.to_status, entry.to_status)
+        failed = forms.pop("action_form", None)
+        offered = page_actions(kind)
+        actions = [
+            failed
+            if failed is not None and failed.transition.action == name
+            else ActionForm(kind.workflow.get(name))
+            for name in access_request.allowed_actions(user)
+            if name in offered
+        ]
+        items = None
+        if kind.items is not None:
+            items = access_request.items.select_related("specimen__collection")
+        editor = kind.editor or RequestEditor
+        context = self.page_context(
+            access_request=access_request,
+            is_requester=REQUESTER in roles,
+            participates=bool(roles),
+            can_edit=REQUESTER in roles and access_request.is_editable_draft,
+            next_step=kind.next_step(access_request.status),
+            actions=actions,
+            collections=access_request.collections.all(),
+            own_details=own_details(access_request),
+            items=items,
+            attachments=access_request.attachments.select_related("uploaded_by"),
+            history=history,
+            comments=access_request.comments.select_related("author"),
+            comment_form=forms.pop("comment_form", None) or CommentForm(),
+            upload_form=forms.pop("upload_form", None) or AttachmentForm(),
+            **editor.timeline_context(access_request, history=history),
+        )
+        return render(
+            self.request, self.templates("detail", "request_detail"), context, status=status
+        )
+
+
+class RequestDetailView(TimelineMixin, View):
+    def get(self, http_request: HttpRequest, pk: int) -> HttpResponse:
+        return self.render_timeline(self.get_request(pk))
+
+
+class RequestActionView(TimelineMixin, View):
+    """POST one of the requester's actions; state conflicts become a message, not an error."""
+
+    def post(self, http_request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        access_request = self.get_request(pk)
+        if action not in page_actions(self.kind):
+            raise Http404(_("No such action."))
+        form = ActionForm(self.kind.workflow.get(action), http_request.POST)
+        try:
+            check_allowed(access_request, action, actor=http_request.user)
+            if not form.is_valid():
+                return self.render_timeline(access_request, status=400, action_form=form)
+            access_request = perform(
+                access_request,
+                action,
+                actor=http_request.user,
+                comment=form.cleaned_data["comment"],
+                **form.action_data(),
+            )
+        except ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except WorkflowError as exc:
+            messages.error(http_request, exc.message)
+            return self.redirect_to(access_request)
+        except ValidationError as exc:
+            for field, field_messages in messages_by_field(exc).items():
+                target = field if field in form.fields else None
+                if target is None and field != NON_FIELD_ERRORS:
+                    label = self.field_label(field)
+                    field_messages = [f"{label}: {message}" for message in field_messages]
+                form.add_error(target, field_messages)
+            return self.render_timeline(access_request, status=400, action_form=form)
+        messages.success(
+            http_request,
+            _("Done: %(action)s. The request is now %(status)s.")
+            % {
+                "action": form.transition.label.lower(),
+                "status": access_request.get_status_display().lower(),
+            },
+        )
+        return self.redirect_to(access_request)
+
+    def field_label(self, name: str) -> str:
+        """A request field's label for an error that belongs to no field of the action's form."""
+        if name == "items":
+            return str(_("Items"))
+        try:
+            return str(self.kind.model._meta.get_field(name).verbose_name).capitalize()
+        except FieldDoesNotExist:
+            return name
+
+
+class CommentView(TimelineMixin, View):
+    def post(self, http_request: HttpRequest, pk: int) -> HttpResponse:
+        access_request = self.get_request(pk)
+        form = CommentForm(http_request.POST)
+        if form.is_valid():
+            try:
+                post_comment(
+                    access_request, author=http_request.user, body=form.cleaned_data["body"]
+                )
+            except ActionForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(http_request, _("Your message is posted."))
+                return self.redirect_to(access_request, "messages")
+        return self.render_timeline(access_request, status=400, comment_form=form)
+
+
+class AttachmentUploadView(TimelineMixin, View):
+    """The requester and the institution's staff attach documents (PDF or images)."""
+
+    def post(self, http_request: HttpRequest, pk: int) -> HttpResponse:
+        access_request = self.get_request(pk)
+        if not access_request.actor_roles(http_request.user):
+            raise PermissionDenied(_("You may not add files to this request."))
+        form = AttachmentForm(http_request.POST, http_request.FILES)
+        if not form.is_valid():
+            too_large = form.has_error("file", code="too_large")
+            return self.render_timeline(
+                access_request, status=413 if too_large else 400, upload_form=form
+            )
+        try:
+            attachment = save_attachment(
+                access_request,
+                upload=form.cleaned_data["file"],
+                uploaded_by=http_request.user,
+                description=form.cleaned_data["description"],
+            )
+        except AttachmentTooLarge as exc:
+            form.add_error("file", exc)
+            return self.render_timeline(access_request, status=413, upload_form=form)
+        messages.success(
+            http_request, _("“%(name)s” is attached.") % {"name": attachment.original_name}
+        )
+        return self.redirect_to(access_request, "attachments")
+
+
+class AttachmentDownloadView(KindPageMixin, View):
+    """Files are served only to those who see the request (others get 404), as downloads."""
+
+    def get(self, http_request: HttpRequest, pk: int, att_pk: int) -> FileResponse:
+        model = self.kind.model
+        attachments = model._meta.get_field("attachments").related_model
+        attachment = get_object_or_404(
+            attachments.objects.filter(request__in=model.objects.visible_to(http_request.user)),
+            pk=att_pk,
+            request_id=pk,
+        )
+        return attachment_response(attachment)

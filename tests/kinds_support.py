@@ -1,0 +1,109 @@
+"""What the contract suite needs to know of each registered kind to drive it: how to make a
+complete request of the kind, and valid input for each of its actions that takes some.
+
+A new kind registers itself and adds its ``KindSupport`` here; the contract tests
+(``tests/test_contract_*.py``) then run for it, and fail loudly for a kind that has none.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from collections_app.models import Collection, Institution
+from elvis.workflow.kinds import RequestKind, all_kinds
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _days(n: int) -> datetime.date:
+    return _today() + datetime.timedelta(days=n)
+
+
+@dataclass(frozen=True)
+class KindSupport:
+    #: The kind's own required fields of a new request.
+    fields: Callable[[], dict[str, Any]]
+    #: Valid input for the actions that take some, given the request.
+    action_data: Callable[[Any], dict[str, dict[str, Any]]] = lambda request: {}
+    #: Extra status set-up so that an action can succeed from there (e.g. a due date).
+    state: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+
+
+SUPPORT: dict[str, KindSupport] = {
+    "loan": KindSupport(
+        fields=lambda: {
+            "requested_start": _days(10),
+            "requested_end": _days(100),
+            "borrower_institution": "University of Oslo, Natural History Museum",
+            "shipping_address": "Sars gate 1, 0562 Oslo, Norway",
+        },
+        action_data=lambda loan: {
+            "dispatch": {"carrier": "DHL", "tracking_number": "JD01460", "due_date": _days(180)},
+            "extend": {"due_date": _days(400)},
+            "return_items": {"items": [item.pk for item in loan.items.all()]},
+        },
+        state={
+            "on_loan": lambda: {"due_date": _days(30)},
+            "partially_returned": lambda: {"due_date": _days(30)},
+        },
+    ),
+    "sample": KindSupport(
+        fields=lambda: {"wanted_on": _days(20)},
+        action_data=lambda sample: {"archive": {"note": "Done with it."}},
+    ),
+}
+
+
+def support_for(kind: RequestKind) -> KindSupport:
+    if kind.name not in SUPPORT:
+        raise AssertionError(
+            f"The kind {kind.name!r} has no KindSupport in tests/kinds_support.py: add one so "
+            "that the contract suite runs for it."
+        )
+    return SUPPORT[kind.name]
+
+
+def kind_names() -> list[str]:
+    return [kind.name for kind in all_kinds()]
+
+
+def make_request(
+    kind: RequestKind,
+    *,
+    requester,
+    institution: Institution,
+    collection: Collection,
+    specimens=(),
+    status: str = "draft",
+    **fields: Any,
+):
+    """A complete request of ``kind`` (collections, and items when the kind has them), its
+    status set directly — test set-up only. Past the draft stage it counts as submitted."""
+    support = support_for(kind)
+    values = {**support.fields(), **fields}
+    if status in support.state:
+        values.update(support.state[status]())
+    request = kind.model.objects.create(
+        requester=requester,
+        institution=institution,
+        title=values.pop("title", f"A {kind.label}"),
+        purpose="Morphological revision of the genus.",
+        **values,
+    )
+    request.collections.add(collection)
+    if kind.items is not None:
+        fk = kind.model._meta.get_field("items").field.name
+        for specimen in specimens:
+            kind.items.objects.create(**{fk: request}, specimen=specimen)
+        kind.items.objects.create(**{fk: request}, description="20 unsorted Carabidae, drawer 14")
+    if status != "draft":
+        kind.model.objects.filter(pk=request.pk).update(status=status, submitted_at=timezone.now())
+        request.refresh_from_db()
+    return request
