@@ -251,6 +251,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON bodies: a 400, never a 500, for any input (deep nesting, NUL, other charsets).
+    "DEFAULT_PARSER_CLASSES": [
+        "elvis.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Ordering is a validated filter inside each FilterSet (DRF's OrderingFilter ignores typos).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "elvis.api.pagination.StrictPageNumberPagination",
