@@ -69,6 +69,8 @@ ELVIS_REMINDER_SINKS = ["webhooks.sinks.record_webhook_deliveries"]
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body: too large is a 413 (JSON under /api/), body discarded.
+    "elvis.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -5,6 +5,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+# Errors Django raises before a view runs (a body too large, too many fields, a bad Host):
+# JSON under /api/, a page elsewhere; a body too large is a 413.
+handler400 = "elvis.errors.bad_request"
+
 urlpatterns = [
     path("", include("collections_app.urls")),
     path("accounts/", include("accounts.urls")),
