@@ -253,6 +253,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON only: the interactive docs live at /api/v1/docs/. (DRF's browsable API rendered
+    # forms our transition and nested serializers cannot serve: 500s for logged-in browsers.)
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies: a 400, never a 500, for any input (deep nesting, NUL, other charsets).
     "DEFAULT_PARSER_CLASSES": [
         "elvis.api.parsers.JSONParser",
