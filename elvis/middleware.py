@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from .errors import error_response, too_large_detail
 
@@ -61,3 +62,61 @@ class RequestBodyLimitMiddleware:
             drain(request, length)
             return error_response(request, 413, too_large_detail())
         return self.get_response(request)
+
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", MULTIPART)
+
+
+def nul_message() -> str:
+    return str(ProhibitNullCharactersValidator.message)
+
+
+def _fields_with_nul(data: QueryDict) -> list[str] | None:
+    """Names of the fields of ``data`` whose values hold a NUL, or None when a name does."""
+    fields = []
+    for name, values in data.lists():
+        if NUL in name:
+            return None
+        if any(isinstance(value, str) and NUL in value for value in values):
+            fields.append(name)
+    return fields
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the path, the query string, a form field or a cookie is a 400 before
+    any view runs.
+
+    PostgreSQL text cannot hold NUL: every filter, search box and lookup that passed one to the
+    database ended in a 500 (``DataError``). No legitimate input contains it, so it is refused
+    once here rather than in every form, filter and admin search. Under /api/ the answer names
+    the parameters, ``{name: [message]}``, like any invalid filter (DESIGN.md §3); JSON bodies
+    are checked by the API's parser (``elvis.api.parsers``).
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self.refusal(request)
+        if refusal is not None:
+            return error_response(request, 400, nul_message(), errors=refusal or None)
+        return self.get_response(request)
+
+    def refusal(self, request: HttpRequest) -> dict[str, list[str]] | None:
+        """None if the request is clean; else the fields to name (empty: name none)."""
+        if NUL in request.path_info:
+            return {}
+        if any(NUL in value for value in request.COOKIES.values()):
+            return {}
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            # (Uploads' file names need no check: Django drops unprintable characters.)
+            sources.append(request.POST)
+        named: dict[str, list[str]] = {}
+        for data in sources:
+            fields = _fields_with_nul(data)
+            if fields is None:
+                return {}
+            named.update((field, [nul_message()]) for field in fields)
+        return named or None

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the body: too large is a 413 (JSON under /api/), body discarded.
     "elvis.middleware.RequestBodyLimitMiddleware",
+    # NUL in the path, query, form fields or cookies is a 400 (PostgreSQL text cannot hold it).
+    "elvis.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
