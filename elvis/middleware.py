@@ -7,8 +7,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.cache import patch_vary_headers
 
-from .errors import error_response, too_large_detail
+from .errors import error_response, is_api, too_large_detail
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -120,3 +121,37 @@ class NulCharacterMiddleware:
                 return {}
             named.update((field, [nul_message()]) for field in fields)
         return named or None
+
+
+PRIVATE = "private, no-store"
+#: What an API answer depends on besides its URL: the credentials and the negotiated format.
+API_VARY = ("Accept", "Authorization", "Cookie")
+
+
+def has_credentials(request: HttpRequest) -> bool:
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)  # absent when answered before authentication ran
+    return bool(user is not None and user.is_authenticated)
+
+
+class PrivateCacheMiddleware:
+    """Nothing shown to a signed-in user or an API client is kept by a cache.
+
+    Any answer to a request with credentials (a session's user, or an ``Authorization``
+    header) gets ``Cache-Control: private, no-store`` unless its view set its own (e.g.
+    attachment downloads, the admin's ``never_cache``). API answers also vary by
+    ``Authorization``, ``Cookie`` and ``Accept``, so a shared cache never hands one caller's
+    answer to another.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api(request):
+            patch_vary_headers(response, API_VARY)
+        if "Cache-Control" not in response and has_credentials(request):
+            response["Cache-Control"] = PRIVATE
+        return response

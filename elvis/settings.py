@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from elvis import csp as elvis_csp
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "accounts",
     "collections_app",
     "elvis.workflow",
@@ -69,6 +72,9 @@ ELVIS_REMINDER_SINKS = ["webhooks.sinks.record_webhook_deliveries"]
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every answer (the guards' below included) carries these headers.
+    "csp.middleware.CSPMiddleware",
+    "elvis.middleware.PrivateCacheMiddleware",
     # Before anything reads the body: too large is a 413 (JSON under /api/), body discarded.
     "elvis.middleware.RequestBodyLimitMiddleware",
     # NUL in the path, query, form fields or cookies is a 400 (PostgreSQL text cannot hold it).
@@ -191,6 +197,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own scripts and styles only; see elvis/csp.py.
+CONTENT_SECURITY_POLICY = elvis_csp.policy(BASE_DIR)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
