@@ -252,6 +252,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Webhooks (docs/webhooks.md): https to public addresses only, unless the site opts in.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_ALLOW_HTTP: bool = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Ports webhooks may be delivered to besides 443 and 80 (checked even for private addresses).
+WEBHOOK_ALLOWED_PORTS: list[int] = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
 # Tokens issued by POST /api/v1/auth/token/ expire after this many days.
 API_LOGIN_TOKEN_LIFETIME = timedelta(days=env.int("API_LOGIN_TOKEN_DAYS", default=30))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
