@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib.admin import AdminSite
+from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -57,14 +57,32 @@ class ElvisAdminSite(AdminSite):
     def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
 
+    def register(self, model_or_iterable, admin_class=None, **options) -> None:
+        """Every ModelAdmin — ours, Django's (groups), third parties' (axes), and any added
+        later — answers 404 for objects the user may not see: see ``NotFoundOutsideScope``."""
+        admin_class = admin_class or ModelAdmin
+        if not issubclass(admin_class, NotFoundOutsideScope):
+            admin_class = type(
+                admin_class.__name__,
+                (NotFoundOutsideScope, admin_class),
+                {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+            )
+        super().register(model_or_iterable, admin_class, **options)
+
 
 class NotFoundOutsideScope:
-    """ModelAdmin mixin: an object outside the user's queryset answers 404, exactly like a
-    missing one (Django's default redirects with "doesn't exist", which leaks nothing either,
-    but the API and pages answer 404 and the admin should agree)."""
+    """ModelAdmin mixin: an object the user may not see answers 404 on every page of its own
+    (change, history, delete and custom object views), exactly like a missing one — never a
+    403 that confirms it exists (DESIGN.md §3: 404 when the caller may not see it).
+
+    "May not see" is either of the admin's two answers: the object is outside the user's
+    queryset (``get_queryset``), or the admin refuses to show it (``has_view_permission``
+    and ``has_change_permission`` both false for it, e.g. a user account to a coordinator).
+    A user who may see the object but not do what they ask still gets Django's 403.
+    ``ElvisAdminSite.register`` mixes this into every registered ModelAdmin."""
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         obj = super().get_object(request, object_id, from_field)  # type: ignore[misc]
-        if obj is None:
+        if obj is None or not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
             raise Http404(_("Not found."))
         return obj

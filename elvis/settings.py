@@ -16,6 +16,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from elvis import csp as elvis_csp
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -50,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "accounts",
     "collections_app",
     "elvis.workflow",
@@ -72,6 +75,13 @@ ELVIS_REMINDER_SINKS = [
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so that every answer (the guards' below included) carries these headers.
+    "csp.middleware.CSPMiddleware",
+    "elvis.middleware.PrivateCacheMiddleware",
+    # Before anything reads the body: too large is a 413 (JSON under /api/), body discarded.
+    "elvis.middleware.RequestBodyLimitMiddleware",
+    # NUL in the path, query, form fields or cookies is a 400 (PostgreSQL text cannot hold it).
+    "elvis.middleware.NulCharacterMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,6 +200,8 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): our own scripts and styles only; see elvis/csp.py.
+CONTENT_SECURITY_POLICY = elvis_csp.policy(BASE_DIR)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -244,6 +256,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Webhooks (docs/webhooks.md): https to public addresses only, unless the site opts in.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_ALLOW_HTTP: bool = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+# Ports webhooks may be delivered to besides 443 and 80 (checked even for private addresses).
+WEBHOOK_ALLOWED_PORTS: list[int] = env.list("WEBHOOK_ALLOWED_PORTS", cast=int, default=[])
 # Tokens issued by POST /api/v1/auth/token/ expire after this many days.
 API_LOGIN_TOKEN_LIFETIME = timedelta(days=env.int("API_LOGIN_TOKEN_DAYS", default=30))
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -255,6 +269,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # JSON only: the interactive docs live at /api/v1/docs/. (DRF's browsable API rendered
+    # forms our transition and nested serializers cannot serve: 500s for logged-in browsers.)
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON bodies: a 400, never a 500, for any input (deep nesting, NUL, other charsets).
+    "DEFAULT_PARSER_CLASSES": [
+        "elvis.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Ordering is a validated filter inside each FilterSet (DRF's OrderingFilter ignores typos).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "elvis.api.pagination.StrictPageNumberPagination",

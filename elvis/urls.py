@@ -8,6 +8,10 @@ from django.urls import include, path
 
 from elvis.workflow.pages.urls import request_kind_pages
 
+# Errors Django raises before a view runs (a body too large, too many fields, a bad Host):
+# JSON under /api/, a page elsewhere; a body too large is a 413.
+handler400 = "elvis.errors.bad_request"
+
 urlpatterns = [
     path("", include("collections_app.urls")),
     path("accounts/", include("accounts.urls")),

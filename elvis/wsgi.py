@@ -1,10 +1,15 @@
-"""WSGI entry point (gunicorn ``elvis.wsgi:application``)."""
+"""WSGI entry point (gunicorn ``elvis.wsgi:application``; ``runserver`` through
+``WSGI_APPLICATION``). Django's own handler, with the request class of ``elvis.handlers``."""
 
 from __future__ import annotations
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "elvis.settings")
-application = get_wsgi_application()
+django.setup(set_prefix=False)  # what django.core.wsgi.get_wsgi_application does first
+
+from elvis.handlers import WSGIHandler  # noqa: E402
+
+application = WSGIHandler()

@@ -274,6 +274,8 @@ class Server:
         self.bin = Path(sys.executable).parent
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Where the guide's receiver will listen: the site must allow that port for webhooks.
+        self.receiver_port = free_port()
         self.database = f"elvis_guide_{os.getpid()}"
         self.env = self._environment()
 
@@ -299,6 +301,7 @@ class Server:
             # The guide's receiver listens on http://127.0.0.1 (see its "trying it locally").
             "WEBHOOK_ALLOW_HTTP": "1",
             "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1",
+            "WEBHOOK_ALLOWED_PORTS": str(self.receiver_port),
             "PYTHONUNBUFFERED": "1",
             "VIRTUAL_ENV": str(self.bin.parent),
             "PATH": f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}",
@@ -403,7 +406,7 @@ class Follower:
     def __post_init__(self) -> None:
         self.partner = self.server.work / "partner"
         self.partner.mkdir()
-        receiver_port = free_port()
+        receiver_port = self.server.receiver_port
         self.provided = {
             "ELVIS_URL": self.server.url,
             "RECEIVER_PORT": str(receiver_port),

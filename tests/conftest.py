@@ -117,6 +117,13 @@ def curator_a(institution_a):
 
 
 @pytest.fixture
+def curator_b(institution_b):
+    user = _user("curator-b@example.org", full_name="Berta Curator")
+    Membership.objects.create(user=user, institution=institution_b, role=Membership.Role.CURATOR)
+    return user
+
+
+@pytest.fixture
 def coordinator_b(institution_b):
     user = _user("coordinator-b@example.org", full_name="Bea Coordinator")
     Membership.objects.create(

@@ -311,7 +311,8 @@ def test_users_are_not_listed_to_coordinators_outside_autocomplete(
     client.force_login(coordinator_a)
 
     assert client.get(url("user", "changelist")).status_code == 403
-    assert client.get(url("user", "change", researcher.pk)).status_code == 403
+    # One user's page: 404, as for any object the coordinator may not see (never confirm it).
+    assert client.get(url("user", "change", researcher.pk)).status_code == 404
 
 
 def test_curator_cannot_search_users(client, curator_a):

@@ -52,10 +52,10 @@ def test_a_receiver_failing_twice_then_accepting_gets_one_accepted_delivery_in_t
 def test_an_unreachable_receiver_is_retried_with_the_error_recorded(
     institution_a, make_loan, curator_a, settings
 ):
-    support.allow_local_receivers(settings)
     with socket.socket() as probe:  # a port with nothing listening: connection refused
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    support.allow_local_receivers(settings, port)
     support.subscription_for(
         support.partner_of(institution_a), institution_a, f"http://127.0.0.1:{port}/"
     )

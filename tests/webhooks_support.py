@@ -5,6 +5,7 @@ Fixtures here are shared by assigning them in the test module (``receiver = supp
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -58,8 +59,12 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/elvis?source=test"
+        return f"http://127.0.0.1:{self.port}/hooks/elvis?source=test"
 
     def answer(self, *statuses: int) -> None:
         self.statuses.extend(statuses)
@@ -73,16 +78,22 @@ class Receiver:
         self.server.server_close()
 
 
-def allow_local_receivers(settings) -> None:
-    """What a site does to deliver on its own network; the SSRF tests turn it off again."""
+#: The port of the tests' placeholder receiver URLs (docs/partner-guide.md uses it too).
+LOCAL_PORT = 8765
+
+
+def allow_local_receivers(settings, *ports: int) -> None:
+    """What a site does to deliver on its own network; the SSRF tests turn it off again.
+    The receivers' ports must be allowed as well: private addresses never lift that check."""
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     settings.WEBHOOK_ALLOW_HTTP = True
+    settings.WEBHOOK_ALLOWED_PORTS = [LOCAL_PORT, *ports]
 
 
 @pytest.fixture
 def receiver(settings) -> Iterator[Receiver]:
-    allow_local_receivers(settings)
     with Receiver() as running:
+        allow_local_receivers(settings, running.port)
         yield running
 
 
@@ -108,3 +119,48 @@ def retry_now(delivery: Delivery) -> str:
     """Make a pending delivery due (as if its backoff had passed) and run the task."""
     Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
     return deliver_webhook(delivery.pk)
+
+
+# --- Name resolution as a test says (for the URL checks) ---------------------------------------
+
+PUBLIC = "93.184.216.34"
+DNS = {
+    "partner.example": [PUBLIC],
+    "loopback.example": ["127.0.0.1"],
+    "metadata.example": ["169.254.169.254"],
+    "mixed.example": [PUBLIC, "10.0.0.7"],
+    "v6-loopback.example": ["::1"],
+}
+
+
+@pytest.fixture
+def dns(monkeypatch) -> dict[str, list[str]]:
+    """Names resolve as ``DNS`` says (edit it to change answers); others fail to resolve.
+    Addresses (IP literals) resolve to themselves, as the system resolver does."""
+    answers = {name: list(addresses) for name, addresses in DNS.items()}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            family = {True: socket.AF_INET6, False: socket.AF_INET}
+            return [(family[":" in a], socket.SOCK_STREAM, 6, "", (a, port)) for a in answers[host]]
+        try:
+            return real(host, port, *args, flags=socket.AI_NUMERICHOST)
+        except socket.gaierror:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
+
+
+@pytest.fixture
+def public_only(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.WEBHOOK_ALLOW_HTTP = False
+    settings.WEBHOOK_ALLOWED_PORTS = []
+
+
+def subscribe(api_as, institution, url: str):
+    return api_as(partner_of(institution)).post(
+        "/api/v1/webhooks/", {"url": url, "events": ["loan.approved"]}, format="json"
+    )

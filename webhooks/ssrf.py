@@ -1,22 +1,35 @@
 """Refusing webhook URLs that would make the server call into its own network (SSRF).
 
 A URL is checked when it is subscribed (a 400 on ``url``) and again before every delivery,
-since DNS may have changed in between. The check resolves the host and refuses it if *any*
-address is loopback, private, link-local (e.g. the cloud metadata service 169.254.169.254),
-multicast, reserved, unspecified or otherwise not public — IPv4 and IPv6 alike, including
-IPv4 addresses embedded in IPv6 ones (``::ffff:127.0.0.1``, 6to4, Teredo, NAT64).
+since DNS may have changed in between. The check:
+
+- allows only ports 443 and 80, and those the site lists in ``settings.WEBHOOK_ALLOWED_PORTS``
+  (a partner's receiver on 8443, say), so a webhook cannot probe or talk to other services;
+- resolves the host and refuses it if *any* address is not public: every block of the IANA
+  IPv4 and IPv6 special-purpose address registries is named below (``SPECIAL_PURPOSE``),
+  because Python's ``is_global`` misses some of them (``192.0.0.8``, ``192.31.196.0/24``,
+  ``64:ff9b:1::/48``, 6to4 ``2002::/16``…), and whatever ``is_global`` calls non-global is
+  refused too — IPv4 and IPv6 alike, including IPv4 addresses embedded in IPv6 ones
+  (``::ffff:127.0.0.1``, 6to4, Teredo, NAT64).
+
+A refusal never says what a host name resolves to: "partner.example is not a public address"
+tells a partner what is wrong without letting anyone map the site's internal DNS through the
+API's answers or the delivery log (the address goes to the server's log only). A URL that
+names an address itself is answered with the kind of address, which it already shows.
 
 Delivery then connects to the addresses this check returned, not to a second lookup, so a DNS
 answer that changes between check and connection (rebinding) cannot redirect the POST; the URL's
 host still goes out as the ``Host`` header and as the TLS server name, and the certificate is
 verified against it. ``settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` lifts the address check (a
-site whose partners sit on its own network, and the tests); ``settings.WEBHOOK_ALLOW_HTTP``
-allows plain http (development only: bodies and signatures would travel unencrypted).
+site whose partners sit on its own network, and the tests), never the port check;
+``settings.WEBHOOK_ALLOW_HTTP`` allows plain http (development only: bodies and signatures
+would travel unencrypted).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,6 +39,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -40,6 +55,48 @@ FORBIDDEN = (
     ("is_multicast", gettext_lazy("multicast")),
     ("is_private", gettext_lazy("private")),
     ("is_reserved", gettext_lazy("reserved")),
+)
+
+#: The IANA IPv4 and IPv6 special-purpose address registries, block by block, and multicast:
+#: none is a partner's public receiver. Listed rather than left to ``is_global``, which lets
+#: some through (e.g. 192.0.0.8, 192.31.196.0/24, 64:ff9b:1::/48, 2002::/16).
+SPECIAL_PURPOSE = tuple(
+    ipaddress.ip_network(block)
+    for block in (
+        # IPv4
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",  # private
+        "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local (cloud metadata services)
+        "172.16.0.0/12",  # private
+        "192.0.0.0/24",  # IETF protocol assignments (192.0.0.8, 192.0.0.9, 192.0.0.170…)
+        "192.0.2.0/24",  # documentation (TEST-NET-1)
+        "192.31.196.0/24",  # AS112-v4
+        "192.52.193.0/24",  # AMT
+        "192.88.99.0/24",  # deprecated 6to4 relay anycast
+        "192.168.0.0/16",  # private
+        "192.175.48.0/24",  # direct delegation AS112 service
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation (TEST-NET-2)
+        "203.0.113.0/24",  # documentation (TEST-NET-3)
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved
+        "255.255.255.255/32",  # limited broadcast
+        # IPv6
+        "::1/128",  # loopback
+        "::/128",  # unspecified
+        "::ffff:0:0/96",  # IPv4-mapped
+        "64:ff9b::/96",  # IPv4/IPv6 translation (NAT64)
+        "64:ff9b:1::/48",  # local-use IPv4/IPv6 translation
+        "100::/64",  # discard-only
+        "2001::/23",  # IETF protocol assignments (Teredo, benchmarking, ORCHID…)
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "ff00::/8",  # multicast
+    )
 )
 
 
@@ -72,6 +129,12 @@ def allowed_schemes() -> tuple[str, ...]:
     return ("http", "https") if getattr(settings, "WEBHOOK_ALLOW_HTTP", False) else ("https",)
 
 
+def allowed_ports() -> list[int]:
+    """443 and 80, then the site's own list (``WEBHOOK_ALLOWED_PORTS``)."""
+    extra = getattr(settings, "WEBHOOK_ALLOWED_PORTS", ())
+    return list(dict.fromkeys([443, 80, *(int(port) for port in extra)]))
+
+
 def resolve(url: str) -> Target:
     """Check ``url`` and resolve its host; raises ``RefusedURL`` saying why not."""
     parts = urlsplit(url.strip())
@@ -91,17 +154,38 @@ def resolve(url: str) -> Target:
         raise RefusedURL(_("The host name or port is not valid.")) from None
     if not host:
         raise RefusedURL(_("The URL has no host."))
-    addresses = _lookup(host, port)
+    if port not in allowed_ports():
+        raise RefusedURL(
+            _("Port %(port)s is not allowed: webhooks are delivered to ports %(ports)s.")
+            % {"port": port, "ports": ", ".join(str(p) for p in allowed_ports())}
+        )
+    literal = _literal_address(host)
+    addresses = (str(literal),) if literal else _lookup(host, port)
     if not getattr(settings, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False):
         for address in addresses:
             kind = refusal(ipaddress.ip_address(address))
-            if kind:
+            if not kind:
+                continue
+            if literal:
                 raise RefusedURL(
-                    _("%(host)s resolves to %(address)s, a %(kind)s address: only public "
-                      "addresses are allowed.") % {"host": host, "address": address, "kind": kind}
-                )  # fmt: skip
+                    _("%(address)s is a %(kind)s address: only public addresses are allowed.")
+                    % {"address": host, "kind": kind}
+                )
+            # The address is for the server's log only: the answer must not map internal DNS.
+            logger.warning("Webhook host %s refused: it resolves to %s (%s)", host, address, kind)
+            raise RefusedURL(
+                _("%(host)s is not a public address: only public addresses are allowed.")
+                % {"host": host}
+            )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=scheme, host=host, port=port, path=path, addresses=addresses)
+
+
+def _literal_address(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def _lookup(host: str, port: int) -> tuple[str, ...]:
@@ -125,7 +209,7 @@ def refusal(address: IPAddress) -> str | None:
         for attribute, kind in FORBIDDEN:
             if getattr(candidate, attribute):
                 return str(kind)
-        if not candidate.is_global:
+        if not candidate.is_global or any(candidate in block for block in SPECIAL_PURPOSE):
             return str(gettext_lazy("non-public"))
     return None
 

@@ -1,0 +1,157 @@
+"""Middleware guarding every request and response, whichever view answers it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.validators import ProhibitNullCharactersValidator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils.cache import patch_vary_headers
+
+from .errors import error_response, is_api, too_large_detail
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+MULTIPART = "multipart/form-data"
+#: A refused body is read and discarded up to this size, so that the answer reaches the client
+#: and the connection stays usable (a server that closes a socket with unread data resets it,
+#: and the client may never see the 413). Past it the server is left to close the connection.
+DRAIN_MAX_BYTES = 64 * 1024 * 1024
+DRAIN_CHUNK = 256 * 1024
+
+
+def body_limit(request: HttpRequest) -> int | None:
+    """The largest body accepted: ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's own limit, which it
+    raises as a bare 400 only when a view reads the body); uploads may add an attachment."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if limit is None:
+        return None
+    if request.content_type == MULTIPART:
+        return limit + settings.ATTACHMENT_MAX_BYTES
+    return limit
+
+
+def content_length(request: HttpRequest) -> int:
+    try:
+        return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def drain(request: HttpRequest, length: int) -> None:
+    if length > DRAIN_MAX_BYTES:
+        return
+    try:
+        while request.read(DRAIN_CHUNK):
+            pass
+    except OSError:  # the client went away: nothing left to keep usable
+        pass
+
+
+class RequestBodyLimitMiddleware:
+    """A body over the limit is a 413 at once (JSON under /api/, a page elsewhere), before any
+    view or middleware reads it, and the unread body is discarded."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        length = content_length(request)
+        limit = body_limit(request)
+        if limit is not None and length > limit:
+            drain(request, length)
+            return error_response(request, 413, too_large_detail())
+        return self.get_response(request)
+
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", MULTIPART)
+
+
+def nul_message() -> str:
+    return str(ProhibitNullCharactersValidator.message)
+
+
+def _fields_with_nul(data: QueryDict) -> list[str] | None:
+    """Names of the fields of ``data`` whose values hold a NUL, or None when a name does."""
+    fields = []
+    for name, values in data.lists():
+        if NUL in name:
+            return None
+        if any(isinstance(value, str) and NUL in value for value in values):
+            fields.append(name)
+    return fields
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the path, the query string, a form field or a cookie is a 400 before
+    any view runs.
+
+    PostgreSQL text cannot hold NUL: every filter, search box and lookup that passed one to the
+    database ended in a 500 (``DataError``). No legitimate input contains it, so it is refused
+    once here rather than in every form, filter and admin search. Under /api/ the answer names
+    the parameters, ``{name: [message]}``, like any invalid filter (DESIGN.md §3); JSON bodies
+    are checked by the API's parser (``elvis.api.parsers``).
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = self.refusal(request)
+        if refusal is not None:
+            return error_response(request, 400, nul_message(), errors=refusal or None)
+        return self.get_response(request)
+
+    def refusal(self, request: HttpRequest) -> dict[str, list[str]] | None:
+        """None if the request is clean; else the fields to name (empty: name none)."""
+        if NUL in request.path_info:
+            return {}
+        if any(NUL in value for value in request.COOKIES.values()):
+            return {}
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            # (Uploads' file names need no check: Django drops unprintable characters.)
+            sources.append(request.POST)
+        named: dict[str, list[str]] = {}
+        for data in sources:
+            fields = _fields_with_nul(data)
+            if fields is None:
+                return {}
+            named.update((field, [nul_message()]) for field in fields)
+        return named or None
+
+
+PRIVATE = "private, no-store"
+#: What an API answer depends on besides its URL: the credentials and the negotiated format.
+API_VARY = ("Accept", "Authorization", "Cookie")
+
+
+def has_credentials(request: HttpRequest) -> bool:
+    if "HTTP_AUTHORIZATION" in request.META:
+        return True
+    user = getattr(request, "user", None)  # absent when answered before authentication ran
+    return bool(user is not None and user.is_authenticated)
+
+
+class PrivateCacheMiddleware:
+    """Nothing shown to a signed-in user or an API client is kept by a cache.
+
+    Any answer to a request with credentials (a session's user, or an ``Authorization``
+    header) gets ``Cache-Control: private, no-store`` unless its view set its own (e.g.
+    attachment downloads, the admin's ``never_cache``). API answers also vary by
+    ``Authorization``, ``Cookie`` and ``Accept``, so a shared cache never hands one caller's
+    answer to another.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api(request):
+            patch_vary_headers(response, API_VARY)
+        if "Cache-Control" not in response and has_credentials(request):
+            response["Cache-Control"] = PRIVATE
+        return response
