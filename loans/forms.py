@@ -14,9 +14,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from elvis.workflow.action_form import date_input
 from elvis.workflow.attachments import save_attachment, sniff
 from elvis.workflow.pages.editor import RequestEditor, RequestForm
-from elvis.workflow.pages.forms import OptionalValidationMixin, date_input
+from elvis.workflow.pages.forms import OptionalValidationMixin
 
 from .models import LoanRequest, Permit
 

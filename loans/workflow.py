@@ -62,17 +62,14 @@ class ExtendForm(forms.Form):
 
 
 class ReturnItemsForm(forms.Form):
-    items = ItemIdsField(label=_("Items returned"))
+    items = ItemIdsField(
+        label=_("Items returned"),
+        error_messages={"required": _("Choose at least one item that came back.")},
+    )
     returned_on = forms.DateField(
         label=_("Returned on"), required=False, validators=[_not_in_future]
     )
     condition = forms.CharField(label=_("Condition"), max_length=255, required=False)
-
-    def clean_items(self) -> list[int]:
-        items = self.cleaned_data["items"]
-        if not items:
-            raise ValidationError(_("Choose at least one item that came back."))
-        return items
 
     def clean_returned_on(self) -> date:
         return self.cleaned_data.get("returned_on") or timezone.localdate()

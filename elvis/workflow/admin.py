@@ -36,11 +36,11 @@ from collections_app.models import Collection
 from collections_app.roles import handled_institution_ids, is_site_staff
 from elvis.admin import NotFoundOutsideScope, may_use_admin
 
+from .action_form import ActionForm
 from .attachments import attachment_response
 from .comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from .comments import post_comment
 from .errors import ActionForbidden, InvalidTransition, UnknownAction, WorkflowError
-from .fields import ItemIdsField
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
 from .service import check_allowed, perform
@@ -179,42 +179,6 @@ def item_inline(model: type[Model], parent: type[Model]) -> type[ItemInline]:
 
 
 # -- one action's form, and bulk actions --------------------------------------------------------
-
-
-class ActionForm(forms.Form):
-    """Mixed into an action's own form: the comment, date pickers, and item checkboxes."""
-
-    required_css_class = "required"
-
-    def __init__(
-        self, *args: Any, items: QuerySet | None, reason_required: bool, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in list(self.fields.items()):
-            if isinstance(field, forms.DateField):
-                field.widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-            elif isinstance(field, ItemIdsField):
-                # The curator ticks which of the outstanding items the action is about.
-                self.fields[name] = forms.TypedMultipleChoiceField(
-                    label=field.label,
-                    coerce=int,
-                    required=False,  # the action's own form says "choose at least one"
-                    choices=[(item.pk, str(item)) for item in items] if items is not None else [],
-                    widget=forms.CheckboxSelectMultiple,
-                    help_text=field.help_text,
-                )
-        self.fields["comment"] = forms.CharField(
-            label=_("Comment"),
-            required=reason_required,
-            max_length=COMMENT_MAX_LENGTH,
-            widget=forms.Textarea(attrs={"rows": 4}),
-            help_text=_("The requester reads it in the request's history and in the e-mail."),
-        )
-
-
-def action_form_class(row: Transition) -> type[forms.Form]:
-    bases = (ActionForm,) if row.form is None else (ActionForm, row.form)
-    return type(f"{row.action.title().replace('_', '')}AdminForm", bases, {})
 
 
 def bulk_perform(
@@ -465,16 +429,18 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(change_url)
 
-        form = action_form_class(row)(
+        form = ActionForm(
+            row,
             request.POST if request.method == "POST" else None,
             items=self.outstanding_items(obj),
             reason_required=action in REASON_REQUIRED,
         )
         if form.is_bound and form.is_valid():
-            data = dict(form.cleaned_data)
-            comment = data.pop("comment")
+            comment = form.cleaned_data["comment"]
             try:
-                obj = perform(obj, action, actor=request.user, comment=comment, **data)
+                obj = perform(
+                    obj, action, actor=request.user, comment=comment, **form.action_data()
+                )
             except ActionForbidden as error:
                 raise PermissionDenied(error.message) from error
             except WorkflowError as error:  # InvalidTransition, ActionConflict

@@ -26,7 +26,8 @@ from collections_app.models import Specimen
 from elvis.workflow.errors import ActionConflict
 from elvis.workflow.kinds import kind_of
 
-from .forms import OptionalValidationMixin, messages_by_field, name_and_code, use_date_inputs
+from ..action_form import use_date_inputs
+from .forms import OptionalValidationMixin, messages_by_field, name_and_code
 from .items import (
     described_lots,
     foreign_specimens,

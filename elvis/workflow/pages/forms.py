@@ -19,18 +19,6 @@ from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 
 if TYPE_CHECKING:
     from elvis.workflow.kinds import RequestKind
-    from elvis.workflow.table import Transition
-
-
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def use_date_inputs(fields: dict[str, forms.Field]) -> None:
-    """Give date fields that keep Django's plain text box the browser's date picker."""
-    for field in fields.values():
-        if isinstance(field, forms.DateField) and type(field.widget) is forms.DateInput:
-            field.widget = date_input()
 
 
 def messages_by_field(error: ValidationError) -> dict[str, list[str]]:
@@ -92,32 +80,6 @@ class StatusFilterForm(forms.Form):
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *kind.statuses]
-
-
-class ActionForm(forms.Form):
-    """A timeline button: the action's own fields (from the workflow table) and a comment."""
-
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        required=False,
-        max_length=COMMENT_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-    def __init__(self, transition: Transition, *args: Any, **kwargs: Any) -> None:
-        # Several action forms share the page: ids must not clash.
-        kwargs.setdefault("auto_id", f"{transition.action}-%s")
-        super().__init__(*args, **kwargs)
-        self.transition = transition
-        if transition.form is not None:
-            own = transition.form().fields
-            use_date_inputs(own)
-            self.fields = {**own, **self.fields}
-
-    def action_data(self) -> dict[str, Any]:
-        """The raw values of the action's own fields: ``perform`` validates them itself."""
-        own = self.transition.form.base_fields if self.transition.form else {}
-        return {name: self.data.get(name, "") for name in own}
 
 
 class CommentForm(forms.Form):

@@ -27,9 +27,10 @@ from elvis.workflow.models import AccessRequest
 from elvis.workflow.service import check_allowed, perform
 from elvis.workflow.table import REQUESTER
 
+from ..action_form import ActionForm
 from .base import KindPageMixin
 from .editor import FIXED_FIELDS, SHARED_FIELDS, RequestEditor
-from .forms import ActionForm, AttachmentForm, CommentForm, messages_by_field
+from .forms import AttachmentForm, CommentForm, messages_by_field
 
 
 def page_actions(kind) -> list[str]:
@@ -75,7 +76,7 @@ class TimelineMixin(KindPageMixin):
         actions = [
             failed
             if failed is not None and failed.transition.action == name
-            else ActionForm(kind.workflow.get(name))
+            else ActionForm(kind.workflow.get(name), auto_id=f"{name}-%s")
             for name in access_request.allowed_actions(user)
             if name in offered
         ]
@@ -117,7 +118,7 @@ class RequestActionView(TimelineMixin, View):
         access_request = self.get_request(pk)
         if action not in page_actions(self.kind):
             raise Http404(_("No such action."))
-        form = ActionForm(self.kind.workflow.get(action), http_request.POST)
+        form = ActionForm(self.kind.workflow.get(action), http_request.POST, auto_id=f"{action}-%s")
         try:
             check_allowed(access_request, action, actor=http_request.user)
             if not form.is_valid():
