@@ -195,3 +195,18 @@ def make_loan(researcher, institution_a, collection_a, specimen_a):
         return loan
 
     return _make
+
+
+@pytest.fixture
+def downloaded_attachment(api_as, make_loan, researcher, settings, tmp_path):
+    """The answer to downloading a PDF the researcher attached to a submitted loan (API)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    loan = make_loan(status="submitted")
+    pdf = SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    client = api_as(researcher)
+    created = client.post(
+        f"/api/v1/loan-requests/{loan.pk}/attachments/", {"file": pdf}, format="multipart"
+    )
+    return client.get(created.json()["download_url"])
