@@ -112,11 +112,8 @@ def reserve_specimens(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> No
         return
     list(Specimen.objects.select_for_update().filter(pk__in=specimen_ids).order_by("pk"))
     clashes = (
-        LoanItem.objects.filter(
-            specimen_id__in=specimen_ids,
-            returned_on__isnull=True,
-            loan__status__in=ACTIVE_STATUSES,
-        )
+        LoanItem.objects.outstanding()
+        .filter(specimen_id__in=specimen_ids, loan__status__in=ACTIVE_STATUSES)
         .exclude(loan=loan)
         .select_related("specimen", "loan")
     )
@@ -162,7 +159,7 @@ def extend(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
 
 def return_items(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> str:
     """Record which items came back; the loan is returned when none is still out."""
-    outstanding = {item.pk: item for item in loan.items.filter(returned_on__isnull=True)}
+    outstanding = {item.pk: item for item in loan.items.outstanding()}
     unknown = [pk for pk in data["items"] if pk not in outstanding]
     if unknown:
         raise ValidationError(
