@@ -20,6 +20,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -88,6 +89,15 @@ class CollectionFilter(admin.SimpleListFilter):
 # -- read-only inlines ------------------------------------------------------------------------
 
 
+def _person_column(name: str, label: str) -> Any:
+    @admin.display(description=label)
+    def column(inline: ReadOnlyInline, obj: Model) -> str:
+        person = getattr(obj, name)
+        return "—" if person is None else person.get_full_name() or person.email
+
+    return column
+
+
 class ReadOnlyInline(admin.TabularInline):
     """A read-only part of a request. It is shown only on the change page of a request the user
     handles (the page itself is scoped), so it asks the same question of that request."""
@@ -95,6 +105,26 @@ class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
     related: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Show people (actor, author, uploader …) by name: Django would link them to the user
+        admin, which the institution's curators may not open."""
+        super().__init_subclass__(**kwargs)
+        model = cls.__dict__.get("model")
+        if model is None:
+            return
+        people = {
+            field.name: field
+            for field in model._meta.concrete_fields
+            if field.is_relation and field.related_model is get_user_model()
+        }
+        columns = []
+        for name in cls.fields:
+            if name in people:
+                setattr(cls, f"{name}_name", _person_column(name, people[name].verbose_name))
+                name = f"{name}_name"
+            columns.append(name)
+        cls.fields = tuple(columns)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related(*self.related)
