@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from .search import KEY_LENGTH, search_key
 
+weekdays_validator = RegexValidator(
+    r"^(?!.*(.).*\1)[1-7]{0,7}$", _("List each ISO weekday (1 = Monday … 7 = Sunday) at most once.")
+)
 country_code_validator = RegexValidator(
     r"^[A-Z]{2}$", _("Use the two-letter ISO 3166-1 code, e.g. GB or DE.")
 )
@@ -51,6 +54,22 @@ class Institution(TimeStamped):
     has_dna_bank = models.BooleanField(_("DNA bank"), default=False)
     has_seed_bank = models.BooleanField(_("seed bank"), default=False)
     description = models.TextField(_("description"), blank=True)
+    open_weekdays = models.CharField(
+        _("open weekdays"),
+        max_length=7,
+        default="12345",
+        validators=[weekdays_validator],
+        help_text=_(
+            "The days of the week visitors may come, as ISO numbers (1 = Monday … 7 = Sunday): "
+            "12345 closes weekends. Closed dates are listed apart."
+        ),
+    )
+    visit_max_working_days = models.PositiveSmallIntegerField(
+        _("longest visit (working days)"),
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text=_("The most working days one visit may last."),
+    )
 
     class Meta:
         ordering = ["code"]

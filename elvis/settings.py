@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "elvis.workflow",
     "notifications",
     "loans",
+    "visits",
     "webhooks",
 ]
 
@@ -313,6 +314,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fields named "type" in several components: each choice set keeps its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "FacilityTypeEnum": "collections_app.models.Facility.Type",
+        "PermitTypeEnum": "loans.models.Permit.Type",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "elvis.api.schema.add_error_responses",

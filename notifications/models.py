@@ -38,9 +38,15 @@ class Notification(models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="notifications",
         verbose_name=_("recipient"),
+        help_text=_("Empty for a person without an account (e.g. a co-visitor): e-mail only."),
     )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    #: Files the e-mail carries (e.g. a visit's .ics): [{"name", "mimetype", "content"}], text.
+    email_attachments = models.JSONField(_("e-mail attachments"), default=list, blank=True)
     event = models.CharField(_("event"), max_length=64, db_index=True)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("text"))
@@ -83,6 +89,12 @@ class Notification(models.Model):
             models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
             models.Index(fields=["email_status", "created_at"], name="notification_outbox_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(email=""),
+                name="notification_has_an_address",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.event} → {self.recipient}"
+        return f"{self.event} → {self.recipient or self.email}"

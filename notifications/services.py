@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -28,6 +29,19 @@ def _render(event: str, part: str, context: dict[str, Any]) -> str:
     return template.render(context).strip()
 
 
+@dataclass(frozen=True)
+class Guest:
+    """Someone to e-mail who has no account (a co-visitor): no in-app notification."""
+
+    email: str
+    full_name: str = ""
+    is_active: bool = True
+    pk: None = None
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+
 def notify(
     recipients: Iterable[Any],
     event: str,
@@ -35,24 +49,29 @@ def notify(
     target: models.Model | None = None,
     context: dict[str, Any] | None = None,
     dedupe_key: str | None = None,
+    attachments: list[dict[str, str]] | None = None,
 ) -> list[Notification]:
     """Record one notification (in-app + e-mail) per recipient; e-mails leave after commit.
 
     With ``dedupe_key`` (reminders) a recipient gets at most one notification per key, even when
-    two beat schedulers or a restart run the same reminder twice.
+    two beat schedulers or a restart run the same reminder twice. A ``Guest`` gets the e-mail
+    only; ``attachments`` (``{"name", "mimetype", "content"}``, text) go with every e-mail.
     """
     created: list[Notification] = []
-    seen: set[int] = set()
+    seen: set[str] = set()
     for recipient in recipients:
-        if recipient.pk in seen or not recipient.is_active:
+        who = f"user:{recipient.pk}" if recipient.pk else f"guest:{recipient.email.lower()}"
+        if who in seen or not recipient.is_active:
             continue
-        seen.add(recipient.pk)
+        seen.add(who)
         ctx = {"event": event, "target": target, "recipient": recipient, **(context or {})}
         ctx["url"] = ctx.get("url", "")
         ctx["absolute_url"] = settings.SITE_URL.rstrip("/") + ctx["url"] if ctx["url"] else ""
-        key = f"{dedupe_key}:{recipient.pk}" if dedupe_key else None
+        key = f"{dedupe_key}:{recipient.pk or recipient.email.lower()}" if dedupe_key else None
         notification = Notification(
-            recipient=recipient,
+            recipient=recipient if recipient.pk else None,
+            email="" if recipient.pk else recipient.email,
+            email_attachments=attachments or [],
             event=event,
             subject=" ".join(_render(event, "subject.txt", ctx).split())[:255],
             body=_render(event, "body.txt", ctx),

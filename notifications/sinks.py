@@ -39,10 +39,12 @@ def audience(event: Event) -> list[Any]:
 def notify_workflow_event(event: Event) -> None:
     request = event.request
     history = event.history
+    attach = request.kind.email_attachments
     notify(
         audience(event),
         event.name,
         target=request,
+        attachments=attach(event.name, request) if attach else None,
         context={
             "request": request,
             "actor": event.actor,
@@ -65,6 +67,9 @@ def notify_reminder(event: Event, *, dedupe_key: str) -> list[Any]:
         people.append(request.requester)
     if CURATORS in event.to:
         people += institution_curators(request.institution_id)
+    for name in event.to:
+        if name not in (REQUESTER, CURATORS):
+            people += request.kind.audiences[name](request)
     return notify(
         people,
         event.name,

@@ -39,10 +39,12 @@ def deliver_email(self, notification_id: int) -> str:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body,
-        to=[notification.recipient.email],
+        to=[notification.email or notification.recipient.email],
     )
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")
+    for attachment in notification.email_attachments:
+        message.attach(attachment["name"], attachment["content"], attachment["mimetype"])
     try:
         message.send()
     except Exception as exc:  # SMTP and network errors: transient until attempts run out

@@ -26,6 +26,24 @@ def _days(n: int) -> datetime.date:
     return _today() + datetime.timedelta(days=n)
 
 
+def _next_monday(after_days: int) -> datetime.date:
+    day = _days(after_days)
+    return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def _add_workspace(visit) -> None:
+    """A visit asks for a facility: the institution's workspace (made on first use)."""
+    from collections_app.models import Facility
+    from visits.models import VisitFacility
+
+    workspace, _ = Facility.objects.get_or_create(
+        institution=visit.institution,
+        name="Visitor workspace",
+        defaults={"type": Facility.Type.WORKSPACE, "daily_capacity": 4},
+    )
+    VisitFacility.objects.create(visit=visit, facility=workspace)
+
+
 @dataclass(frozen=True)
 class KindSupport:
     #: The kind's own required fields of a new request.
@@ -34,6 +52,8 @@ class KindSupport:
     action_data: Callable[[Any], dict[str, dict[str, Any]]] = lambda request: {}
     #: Extra status set-up so that an action can succeed from there (e.g. a due date).
     state: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    #: Rows of the kind's own a complete request has (e.g. a visit's facility), given it.
+    complete: Callable[[Any], None] = lambda request: None
 
 
 SUPPORT: dict[str, KindSupport] = {
@@ -53,6 +73,28 @@ SUPPORT: dict[str, KindSupport] = {
             "on_loan": lambda: {"due_date": _days(30)},
             "partially_returned": lambda: {"due_date": _days(30)},
         },
+    ),
+    "visit": KindSupport(
+        fields=lambda: {
+            "proposed_start": _next_monday(14),
+            "proposed_end": _next_monday(14) + datetime.timedelta(days=4),
+        },
+        action_data=lambda visit: {
+            "complete": {"actual_days": 3, "actual_visitors": 1},
+            "reschedule": {
+                "confirmed_start": _next_monday(28),
+                "confirmed_end": _next_monday(28) + datetime.timedelta(days=2),
+            },
+            "submit_report": {
+                "specimens_examined": 120,
+                "publications": "Smith 2027, Zootaxa. doi:10.11646/zootaxa.5000.1.1",
+            },
+        },
+        state={
+            "approved": lambda: {"confirmed_start": _days(-2), "confirmed_end": _days(2)},
+            "completed": lambda: {"completed_on": _days(-1)},
+        },
+        complete=lambda visit: _add_workspace(visit),
     ),
     "sample": KindSupport(
         fields=lambda: {"wanted_on": _days(20)},
@@ -98,6 +140,7 @@ def make_request(
         **values,
     )
     request.collections.add(collection)
+    support.complete(request)
     if kind.items is not None:
         fk = kind.model._meta.get_field("items").field.name
         for specimen in specimens:

@@ -5,6 +5,8 @@ are covered (the test fails until its world holds a row of the new model)."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -17,6 +19,7 @@ from accounts.models import ApiClient
 from elvis.workflow.kinds import all_kinds
 from elvis.workflow.service import perform
 from notifications.models import Notification
+from visits.models import CapacityChange, ClosedDay
 from webhooks.models import Delivery
 
 from . import webhooks_support as support
@@ -52,6 +55,8 @@ def world(
             status="submitted",
         )
         perform(obj, "start_review", actor=curator_a)
+    ClosedDay.objects.create(institution=institution_a, date=datetime.date(2031, 12, 24))
+    CapacityChange.objects.create(facility=facility_a, date=datetime.date(2031, 12, 23), capacity=1)
     Group.objects.create(name="Editors")
     access = {"user_agent": "test", "ip_address": "192.0.2.1", "username": "x@example.org"}
     access |= {"http_accept": "*/*", "path_info": "/accounts/login/"}

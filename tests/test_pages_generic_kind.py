@@ -52,8 +52,9 @@ def sample(field: forms.Field, collection: Collection):
     """A valid value for one field of a request form, whatever the kind."""
     if isinstance(field, forms.ModelMultipleChoiceField):
         return [collection.pk] if field.required else []
-    if isinstance(field, forms.DateField):
-        return (datetime.date.today() + datetime.timedelta(days=10)).isoformat()
+    if isinstance(field, forms.DateField):  # a Monday, open wherever weekends are closed
+        day = datetime.date.today() + datetime.timedelta(days=10)
+        return (day + datetime.timedelta(days=(7 - day.weekday()) % 7)).isoformat()
     if isinstance(field, forms.BooleanField):
         return ""
     if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):

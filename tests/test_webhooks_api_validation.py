@@ -35,7 +35,7 @@ def client(partner, api_as):
     ("body", "field"),
     [
         ({"url": HOOK, "events": ["loan.teleported"]}, "events"),
-        ({"url": HOOK, "events": ["visit.approved"]}, "events"),
+        ({"url": HOOK, "events": ["visit.teleported"]}, "events"),
         ({"url": HOOK, "events": ["webhook.ping"]}, "events"),
         ({"url": HOOK, "events": []}, "events"),
         ({"url": HOOK, "events": "loan.approved"}, "events"),

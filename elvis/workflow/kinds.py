@@ -119,6 +119,15 @@ class RequestKind:
     description: str | Promise = ""
     #: Annotations and prefetches every face applies (e.g. a derived ``overdue`` flag).
     annotate: Callable[[QuerySet], QuerySet] | None = None
+    #: Audiences of the kind's own that a reminder's ``to`` may name besides the requester and
+    #: the curators: ``{"visitors": lambda visit: [users or notifications.Guest …]}``.
+    audiences: Mapping[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
+    #: Files that go with the e-mails of an event: ``(event name, request) -> [{"name",
+    #: "mimetype", "content"}]`` (e.g. the visit's calendar entry on approval).
+    email_attachments: Callable[[str, Any], list[dict[str, str]]] | None = None
+    #: The kind's own pages (a module with ``urlpatterns``), served in its URL namespace
+    #: beside the shared ones (e.g. the visit calendar).
+    extra_urls: str = ""
 
     @property
     def api_path(self) -> str:

@@ -53,6 +53,10 @@ def test_each_reminder_goes_out_once_to_the_people_it_names(
         people.add(researcher)
     if CURATORS in reminder.to:
         people |= {curator_a, coordinator_a}
+    for audience in set(reminder.to) - {REQUESTER, CURATORS}:
+        people |= {
+            p for p in kind.audiences[audience](obj) if p.pk
+        }  # the kind's own, e.g. visitors
     notes = Notification.objects.filter(event=full_name)
     assert {note.recipient for note in notes} == people
     assert {note.reference for note in notes} == {obj.reference}

@@ -3,6 +3,8 @@ namespace ``kind.url_namespace`` (``loans:list``, ``loans:detail`` …)."""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.urls import URLPattern, URLResolver, include, path
 
 from elvis.workflow.kinds import RequestKind, all_kinds
@@ -41,6 +43,8 @@ def page_urls(kind: RequestKind) -> list[URLPattern]:
                 name="specimen-search",
             )
         )
+    if kind.extra_urls:
+        urls += import_module(kind.extra_urls).urlpatterns
     return urls
 
 

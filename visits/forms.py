@@ -1,0 +1,161 @@
+"""What the request form of a visit adds to the core's (``elvis.workflow.pages``): the proposed
+period, methods and work plan, the team, and the facilities wanted with their instruments.
+
+``VisitRequestEditor`` is named by the visit kind (``visits/kind.py``); the core's pages build,
+validate and save it with the shared fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from collections_app.models import Facility, Instrument
+from elvis.workflow.pages.editor import RequestEditor, RequestForm
+from elvis.workflow.pages.forms import OptionalValidationMixin
+
+from .models import CoVisitor, VisitFacility, VisitRequest
+from .rules import duplicate_emails, overlapping_visits, period_errors
+
+CONTENT_FIELDS = (
+    "proposed_start",
+    "proposed_end",
+    "methods",
+    "work_plan",
+    "special_needs",
+)
+
+
+class VisitRequestForm(RequestForm):
+    class Meta(RequestForm.Meta):
+        model = VisitRequest
+        fields = [*RequestForm.Meta.fields, *CONTENT_FIELDS]
+        widgets = {
+            **RequestForm.Meta.widgets,
+            "methods": forms.Textarea(attrs={"rows": 3}),
+            "work_plan": forms.Textarea(attrs={"rows": 4}),
+            "special_needs": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "collections": _("Only collections that receive visitors are listed."),
+            "purpose": _("What you will study, and why it needs a visit."),
+            "proposed_end": _("Counted in working days: weekends and closed days do not count."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        errors = period_errors(
+            self.instance.institution, data.get("proposed_start"), data.get("proposed_end")
+        )
+        for field, messages in errors.items():
+            self.add_error(field, messages)
+        return data
+
+
+class CoVisitorForm(OptionalValidationMixin, forms.ModelForm):
+    class Meta:
+        model = CoVisitor
+        fields = ["name", "email", "orcid"]
+        help_texts = {"email": _("They confirm by a link we e-mail when you submit.")}
+
+
+class BaseCoVisitorFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        emails = [
+            form.cleaned_data["email"]
+            for form in self.forms
+            if form.cleaned_data.get("email") and not form.cleaned_data.get("DELETE")
+        ]
+        repeated = duplicate_emails(self.instance.requester.email, emails)
+        if repeated:
+            raise forms.ValidationError(
+                _("Each visitor once: %(emails)s.") % {"emails": ", ".join(repeated)}
+            )
+
+
+CoVisitorFormSet = forms.inlineformset_factory(
+    VisitRequest,
+    CoVisitor,
+    form=CoVisitorForm,
+    formset=BaseCoVisitorFormSet,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+)
+
+
+class FacilityChoiceForm(OptionalValidationMixin, forms.ModelForm):
+    """A facility of the institution and which of its instruments or services are needed."""
+
+    class Meta:
+        model = VisitFacility
+        fields = ["facility", "instruments"]
+        widgets = {"instruments": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, institution, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        facilities = Facility.objects.filter(institution=institution, is_active=True)
+        self.fields["facility"].queryset = facilities
+        self.fields["facility"].label_from_instance = lambda f: (
+            f"{f.name} ({f.get_type_display()}, {f.daily_capacity} places a day)"
+        )
+        instruments = self.fields["instruments"]
+        instruments.queryset = Instrument.objects.filter(facility__in=facilities).select_related(
+            "facility"
+        )
+        instruments.label_from_instance = lambda i: f"{i.facility.name}: {i.name}"
+        instruments.help_text = _("Only those of the facility chosen above.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        facility = data.get("facility")
+        foreign = [i.name for i in data.get("instruments") or () if i.facility_id != facility.pk] \
+            if facility else []  # fmt: skip
+        if foreign:
+            self.add_error(
+                "instruments",
+                _("Not offered by %(facility)s: %(names)s.")
+                % {"facility": facility.name, "names": ", ".join(foreign)},
+            )
+        return data
+
+
+FacilityFormSet = forms.inlineformset_factory(
+    VisitRequest,
+    VisitFacility,
+    form=FacilityChoiceForm,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+)
+
+
+class VisitRequestEditor(RequestEditor):
+    """The visit's form: the core's, with the period and plan, the team and the facilities."""
+
+    form_class = VisitRequestForm
+
+    def extra_formsets(self, *, rows: dict, validate: bool) -> dict[str, forms.BaseFormSet]:
+        self.co_visitors = CoVisitorFormSet(
+            **rows, instance=self.instance, prefix="visitors", form_kwargs={"validate": validate}
+        )
+        self.facilities = FacilityFormSet(
+            **rows,
+            instance=self.instance,
+            prefix="facilities",
+            queryset=VisitFacility.objects.select_related("facility"),
+            form_kwargs={"validate": validate, "institution": self.institution},
+        )
+        return {"facilities": self.facilities, "visitors": self.co_visitors}
+
+    @classmethod
+    def timeline_context(cls, access_request: VisitRequest, *, history: list) -> dict[str, Any]:
+        return {
+            "co_visitors": access_request.co_visitors.all(),
+            "facility_rows": access_request.facility_requests.all(),
+            "overlaps": overlapping_visits(access_request),
+            "report": getattr(access_request, "report", None),
+        }
