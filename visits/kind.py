@@ -74,6 +74,7 @@ VISIT = register(
         annotate=with_team_and_facilities,
         audiences={VISITORS: visitors},
         email_attachments=approval_attachment,
+        extra_urls="visits.urls",
         reminders=(
             Reminder(
                 "upcoming",
