@@ -255,18 +255,19 @@ def test_an_action_from_the_wrong_state_shows_a_message_and_changes_nothing(
     assert not loan.history.exists()
 
 
-def test_a_conflicting_approval_shows_a_message_and_changes_nothing(
+def test_a_conflicting_approval_stays_on_its_page_with_the_reason_and_changes_nothing(
     client, curator_a, make_loan, specimen_a
 ):
     make_loan(status="on_loan", title="Earlier loan")  # specimen_a is out on it
     loan = make_loan(status="under_review")
     client.force_login(curator_a)
 
-    response = client.post(url("action", loan.pk, "approve"), {})
+    response = client.post(url("action", loan.pk, "approve"), {"comment": "Welcome"})
 
-    assert response.status_code == 302 and response.url == url("change", loan.pk)
-    [message] = messages_of(response)
+    assert response.status_code == 200
+    [message] = response.context["form"].non_field_errors()
     assert message.startswith("This specimen is not available: A-0001")
+    assert response.context["form"]["comment"].value() == "Welcome"
     loan.refresh_from_db()
     assert loan.status == "under_review"
 

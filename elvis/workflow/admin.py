@@ -41,7 +41,13 @@ from .action_form import ActionForm
 from .attachments import attachment_response
 from .comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from .comments import post_comment
-from .errors import ActionForbidden, InvalidTransition, UnknownAction, WorkflowError
+from .errors import (
+    ActionConflict,
+    ActionForbidden,
+    InvalidTransition,
+    UnknownAction,
+    WorkflowError,
+)
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
 from .service import check_allowed, perform
@@ -473,7 +479,9 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
                 )
             except ActionForbidden as error:
                 raise PermissionDenied(error.message) from error
-            except WorkflowError as error:  # InvalidTransition, ActionConflict
+            except ActionConflict as error:  # clashes with other data: fix the input here
+                form.add_error(None, error.message)
+            except WorkflowError as error:  # InvalidTransition: the state moved on
                 self.message_user(request, error.message, messages.ERROR)
                 return HttpResponseRedirect(change_url)
             except ValidationError as error:
