@@ -226,3 +226,33 @@ def summary(
         ["goal", "measured", "met"],
         [[goal, measured, "yes" if met else "NO"] for goal, measured, met in checks],
     )
+
+
+def booking_section(args: argparse.Namespace) -> None:
+    """Benchmark 4: concurrent approvals and the month calendar (``bench/booking.py``)."""
+    from . import booking
+
+    visits, calendar_visits = (200, 1000) if args.quick else (1000, 10_000)
+    result = booking.approvals(count=visits, threads=args.clients, seed=args.seed)
+    _table(
+        f"4a. Approvals: {result.visits:,} visits over a year on {booking.FACILITIES} "
+        f"facilities, {result.threads} concurrent approvers",
+        ["case", "approvals/s", "approved", "refused (full)", "errors", "overbooked days",
+         "ledger mismatches"],
+        [["approve", f"{result.per_second:.1f}", str(result.approved), str(result.refused),
+          str(result.errors), str(result.overbooked_days), str(result.ledger_mismatches)]],
+    )  # fmt: skip
+    page = booking.calendar(visits=calendar_visits, renders=20 if args.quick else 100)
+    _table(
+        f"4b. Month calendar page at {page.visits:,} visits ({page.renders} renders)",
+        ["case", "p50 ms", "p95 ms", "queries", "queries with 1 visit"],
+        [["calendar", f"{page.latencies.p50:.1f}", f"{page.latencies.p95:.1f}",
+          str(page.queries), str(page.queries_with_one_visit)]],
+    )  # fmt: skip
+    for goal, met in (
+        ("zero overbooked facility-days (SQL)", result.overbooked_days == 0),
+        ("ledger equals the bookings (SQL)", result.ledger_mismatches == 0),
+        ("no approval failed with an error", result.errors == 0),
+        ("calendar queries constant in the visits", page.queries == page.queries_with_one_visit),
+    ):
+        print(f"  [{'met' if met else 'NOT MET'}] {goal}")
