@@ -12,7 +12,6 @@ from elvis.workflow.service import perform
 from visits import ical
 
 from .kinds_support import make_request
-from .visits_ical_support import roomy_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,6 @@ pytestmark = pytest.mark.django_db
 def test_the_approval_e_mail_to_the_researcher_has_the_visits_ics(
     researcher, curator_a, institution_a, collection_a, django_capture_on_commit_callbacks
 ):
-    roomy_workspace(institution_a)
     visit = make_request(
         get_kind("visit"),
         requester=researcher,

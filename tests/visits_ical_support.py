@@ -6,25 +6,17 @@ from __future__ import annotations
 import datetime
 
 from django.test import Client
-from django.utils import timezone
 from icalendar import Calendar
 
 from collections_app.models import Facility, Institution
-from elvis.workflow.kinds import get_kind
 from elvis.workflow.service import perform
 from visits import feeds
-from visits.models import VisitFacility
 
-from .kinds_support import make_request
-
-
-def next_monday(after_days: int) -> datetime.date:
-    day = timezone.localdate() + datetime.timedelta(days=after_days)
-    return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
+from .visits_support import make_visit, monday
 
 
 def roomy_workspace(institution: Institution) -> Facility:
-    """The workspace ``make_request`` asks for, made first with room for many visits a day."""
+    """A workspace with room for every visit a test approves in one week."""
     workspace, _ = Facility.objects.get_or_create(
         institution=institution,
         name="Visitor workspace",
@@ -43,21 +35,18 @@ def approved_visit(
     title: str = "A visit",
     weeks_ahead: int = 2,
 ):
-    """A visit submitted, then approved by ``curator`` through ``perform`` (places booked)."""
-    roomy_workspace(institution)
-    start = next_monday(7 * weeks_ahead)
-    visit = make_request(
-        get_kind("visit"),
+    """A visit (Monday to Wednesday, in the workspace unless ``facilities`` are given)
+    submitted, then approved by ``curator`` through ``perform``: places booked, sequence 1."""
+    start = monday(weeks_ahead)
+    visit = make_visit(
         requester=requester,
         institution=institution,
         collection=collection,
-        status="submitted",
+        facilities=facilities or (roomy_workspace(institution),),
+        start=start,
+        end=start + datetime.timedelta(days=2),
         title=title,
-        proposed_start=start,
-        proposed_end=start + datetime.timedelta(days=2),
     )
-    for facility in facilities:
-        VisitFacility.objects.create(visit=visit, facility=facility)
     return perform(visit, "approve", actor=curator)
 
 
