@@ -3,4 +3,10 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import URLPattern, path
+
+from .team import ConfirmView
+
+urlpatterns: list[URLPattern] = [
+    path("confirm/<uuid:token>/", ConfirmView.as_view(), name="confirm"),
+]
