@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db.models import F, Sum
+from django.utils import timezone
 
 from accounts.models import ApiToken
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD
@@ -23,6 +26,17 @@ from collections_app.models import (
     Membership,
     Specimen,
 )
+from visits.capacity import working_days
+from visits.models import (
+    Booking,
+    CapacityChange,
+    ClosedDay,
+    CoVisitor,
+    FacilityDay,
+    VisitHistory,
+    VisitReport,
+    VisitRequest,
+)
 
 Role = Membership.Role
 
@@ -34,7 +48,11 @@ def seed(**options) -> str:
 
 
 def counts() -> dict[str, int]:
-    models = (Institution, Collection, Facility, Instrument, Specimen, Membership, ApiToken)
+    models = (
+        *(Institution, Collection, Facility, Instrument, Specimen, Membership, ApiToken),
+        *(VisitRequest, CoVisitor, VisitHistory, VisitReport, Booking, FacilityDay),
+        *(ClosedDay, CapacityChange),
+    )
     return {
         "users": get_user_model().objects.count(),
         **{model.__name__: model.objects.count() for model in models},
@@ -192,3 +210,54 @@ def test_the_printed_partner_token_works_until_a_rerun_replaces_it(db, api):
 def test_a_negative_specimen_count_is_refused(db):
     with pytest.raises(CommandError, match="--specimens"):
         seed(specimens=-1)
+
+
+def test_demo_visits_to_nhm_and_mfn_are_in_every_stage(seeded):
+    visits = VisitRequest.objects.select_related("institution")
+    by_status = {visit.status: visit for visit in visits}
+
+    assert set(by_status) == {
+        "submitted", "under_review", "approved", "changes_requested", "completed", "closed"
+    }  # fmt: skip
+    assert {visit.institution.code for visit in visits} == {"NHM", "MfN"}
+    assert CoVisitor.objects.filter(confirmed_at__isnull=False).exists()
+    assert VisitReport.objects.get().visit == by_status["closed"]
+    assert by_status["changes_requested"].history.last().comment
+    approvals = VisitHistory.objects.filter(action="approve").select_related("actor")
+    assert {entry.actor.email for entry in approvals} >= {
+        "curator.nhm@demo.example.org", "curator.mfn@demo.example.org"
+    }  # fmt: skip
+
+
+def test_demo_visits_fall_on_working_days_at_facilities_with_places(seeded):
+    for visit in VisitRequest.objects.select_related("institution"):
+        days = working_days(visit.institution, visit.start, visit.end)
+        assert days[0] == visit.start and days[-1] == visit.end, visit.reference
+    visited = Facility.objects.filter(visit_requests__isnull=False).distinct()
+    assert all(2 <= facility.daily_capacity <= 6 for facility in visited)
+    assert ClosedDay.objects.filter(date__month=12, date__day=25).count() == 2
+    assert CapacityChange.objects.exists()
+
+
+def test_the_ledger_is_the_sum_of_the_bookings_and_within_capacity(seeded):
+    ledger = {
+        (day.facility_id, day.date): day.booked for day in FacilityDay.objects.filter(booked__gt=0)
+    }
+    bookings = {
+        (row["facility_id"], row["date"]): row["places"]
+        for row in Booking.objects.values("facility_id", "date").annotate(places=Sum("places"))
+    }
+
+    assert ledger and ledger == bookings
+    assert not FacilityDay.objects.filter(booked__gt=F("capacity")).exists()
+    held = ["approved", "completed", "closed"]
+    assert not Booking.objects.exclude(visit__status__in=held).exists()
+
+
+def test_the_calendar_shows_visits_this_month_and_next(seeded):
+    today = timezone.localdate()
+    next_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    booked = set(Booking.objects.values_list("date", flat=True))
+
+    assert any((day.year, day.month) == (today.year, today.month) for day in booked)
+    assert any((day.year, day.month) == (next_month.year, next_month.month) for day in booked)

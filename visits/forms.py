@@ -7,6 +7,7 @@ validate and save it with the shared fields.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -59,6 +60,17 @@ class CoVisitorForm(OptionalValidationMixin, forms.ModelForm):
         model = CoVisitor
         fields = ["name", "email", "orcid"]
         help_texts = {"email": _("They confirm by a link we e-mail when you submit.")}
+
+    def save(self, commit: bool = True) -> CoVisitor:
+        """A changed address is a new invitee: the old link stops working (new token), and the
+        new address is invited at the next submit and confirms for itself."""
+        member = super().save(commit=False)
+        if member.pk and "email" in self.changed_data:
+            member.token = uuid.uuid4()
+            member.invited_at = member.confirmed_at = None
+        if commit:
+            member.save()
+        return member
 
 
 class BaseCoVisitorFormSet(forms.BaseInlineFormSet):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from elvis.workflow.common import COMMON
 from elvis.workflow.table import CURATOR, REQUESTER, transition
 
-from . import booking
+from . import booking, team
 from .capacity import working_days
 from .models import VisitReport, VisitRequest, VisitStatus
 from .rules import period_errors, submission_errors
@@ -102,10 +102,12 @@ class ReportForm(forms.Form):
 
 
 def check_complete(visit: VisitRequest, actor: Any, data: dict[str, Any]) -> None:
-    """A visit can be submitted when it says where, when, who and why (``visits.rules``)."""
+    """A visit can be submitted when it says where, when, who and why (``visits.rules``); then
+    the co-visitors not invited yet get their confirmation link, in the same transaction."""
     errors = submission_errors(visit)
     if errors:
         raise ValidationError(errors)
+    team.invite_co_visitors(visit)
 
 
 def _period(visit: VisitRequest, start: date, end: date) -> list[date]:

@@ -1,7 +1,8 @@
 """A visit request as the API shows it, and the requester's draft as the API accepts it.
 
 The team (``co_visitors``) and the ``facilities`` wanted are nested lists that replace the
-stored ones when sent; what the workflow writes (confirmed dates, completion, the report) is
+stored ones when sent (a co-visitor kept by e-mail address keeps their invitation and
+confirmation); what the workflow writes (confirmed dates, completion, the report) is
 read-only.
 """
 
@@ -20,6 +21,7 @@ from elvis.api.fields import SummaryRelatedField
 from elvis.api.requests.serializers import AccessRequestSerializer
 from visits.models import CoVisitor, VisitFacility, VisitReport, VisitRequest
 from visits.rules import duplicate_emails, period_errors, team_errors
+from visits.team import replace_team
 
 
 class CoVisitorSerializer(serializers.ModelSerializer):
@@ -153,10 +155,7 @@ class VisitRequestSerializer(AccessRequestSerializer):
     @staticmethod
     def _replace(request: VisitRequest, lists: dict[str, list[dict[str, Any]]]) -> None:
         if "co_visitors" in lists:
-            request.co_visitors.all().delete()
-            CoVisitor.objects.bulk_create(
-                CoVisitor(visit=request, **row) for row in lists["co_visitors"]
-            )
+            replace_team(request, lists["co_visitors"])
         if "facilities" in lists:
             request.facility_requests.all().delete()
             for row in lists["facilities"]:

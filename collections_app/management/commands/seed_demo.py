@@ -1,8 +1,9 @@
 """``manage.py seed_demo [--specimens N]``: a browsable demo, made from the real institutions.
 
 Imports the 20 ELViS institutions and their facilities from ``data/elvis-inst-coll``, gives each
-a few collections suited to it, fills them with deterministic specimens of real taxa, and sets up
-one account per role. Idempotent: re-running creates nothing new and resets the demo passwords.
+a few collections suited to it, fills them with deterministic specimens of real taxa, sets up
+one account per role, and adds visits to NHM and MfN in every stage (``demo.visits``).
+Idempotent: re-running creates nothing new and resets the demo passwords.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD, ensure_account
 from collections_app.demo.plans import INSTITUTIONS, PLANS
 from collections_app.demo.specimens import demo_specimens
+from collections_app.demo.visits import quiet_transitions, seed_visits
 from collections_app.models import Collection, Institution, Specimen
 
 BATCH_SIZE = 1000
@@ -48,15 +50,21 @@ class Command(BaseCommand):
             stdout=self.stdout,
             stderr=self.stderr,
         )
-        with transaction.atomic():
+        with quiet_transitions(), transaction.atomic():
             institutions = self.institutions()
             collections = self.collections(institutions)
             new = self.specimens(collections, specimens)
             tokens = {a.email: ensure_account(a, institutions) for a in ACCOUNTS}
+            visits, unbooked = seed_visits(institutions)
         self.stdout.write(
-            _("Demo registry: %(i)d institutions, %(c)d collections, %(s)d new specimens.")
-            % {"i": len(institutions), "c": len(collections), "s": new}
+            _(
+                "Demo registry: %(i)d institutions, %(c)d collections, %(s)d new specimens, "
+                "%(v)d new visits."
+            )
+            % {"i": len(institutions), "c": len(collections), "s": new, "v": visits}
         )
+        for warning in unbooked:
+            self.stderr.write(_("Demo visit not created: %s") % warning)
         self.print_logins(tokens)
 
     def institutions(self) -> dict[str, Institution]:
