@@ -3,4 +3,10 @@
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from .calendar import MonthCalendarView
+
+urlpatterns: list = [
+    path("calendar/", MonthCalendarView.as_view(), name="calendar"),
+]
