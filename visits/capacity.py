@@ -97,6 +97,17 @@ class Availability:
         }
         return cls(start, end, calendar, facilities, capacity, booked)
 
+    def calendar_days(self) -> list[date]:
+        """Every date of the period, open or not (tables show the closed days too)."""
+        return list(days_between(self.start, self.end))
+
+    def reduced(self, facility: Facility, day: date) -> bool:
+        """An open day with fewer places than the facility's daily capacity (a reduced-capacity
+        day), which pages mark so that a curator sees why a day is short."""
+        return (
+            self.calendar.is_open(day) and self.places(facility.pk, day) < facility.daily_capacity
+        )
+
     def places(self, facility_id: int, day: date) -> int:
         return self.capacity.get((facility_id, day), 0)
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from django.urls import URLPattern, path, re_path
 
 from . import feed_pages, feeds
+from .calendar import MonthCalendarView
 from .team import ConfirmView
 
 urlpatterns: list[URLPattern] = [
+    path("calendar/", MonthCalendarView.as_view(), name="calendar"),
     path("feeds/", feed_pages.FeedListView.as_view(), name="feeds"),
     path("feeds/<int:pk>/revoke/", feed_pages.FeedRevokeView.as_view(), name="feed-revoke"),
     # Any token-like string reaches the view, which answers 404 alike for every bad one.

@@ -273,3 +273,46 @@ class SpecimenSerializer(RegistrySerializer):
             "created_at",
             "updated_at",
         )
+
+
+#: The longest period one availability request covers, in days (a year, leap day included).
+MAX_AVAILABILITY_DAYS = 366
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD``: both days included, at most a year.
+
+    ``from`` is a Python keyword, so the fields are declared in ``get_fields``."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "from": serializers.DateField(help_text=_("The first day (YYYY-MM-DD).")),
+            "to": serializers.DateField(help_text=_("The last day (YYYY-MM-DD), included.")),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start, end = attrs["from"], attrs["to"]
+        if end < start:
+            raise serializers.ValidationError({"to": [_("The last day is before the first.")]})
+        if (end - start).days + 1 > MAX_AVAILABILITY_DAYS:
+            raise serializers.ValidationError(
+                {"to": [_("Ask for at most %(n)d days at a time.") % {"n": MAX_AVAILABILITY_DAYS}]}
+            )
+        return attrs
+
+
+class FacilityDaySerializer(serializers.Serializer):
+    """A facility's places on one day. ``open`` is false on the institution's closed days
+    (closed weekdays and closed dates) and on days the facility has no places."""
+
+    facility = serializers.IntegerField(help_text=_("The facility's id."))
+    date = serializers.DateField()
+    open = serializers.BooleanField()
+    capacity = serializers.IntegerField(help_text=_("Visitor places that day."))
+    booked = serializers.IntegerField(help_text=_("Places held by approved visits."))
+    free = serializers.IntegerField(help_text=_("Places still free: capacity − booked, ≥ 0."))
+
+
+class FacilityAvailabilitySerializer(serializers.Serializer):
+    facility = serializers.IntegerField(help_text=_("The facility's id."))
+    days = FacilityDaySerializer(many=True)

@@ -12,13 +12,20 @@ from typing import ClassVar
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from collections_app.models import Collection, Facility, Institution, Specimen
 from collections_app.scoping import can_edit_institution_id
 from collections_app.search import order_specimens
 from elvis.api.pagination import KeysetPagination
+from visits.capacity import Availability
 
 from .filtersets import (
     CollectionFilterSet,
@@ -28,7 +35,9 @@ from .filtersets import (
 )
 from .permissions import RegistryWritePermission
 from .serializers import (
+    AvailabilityQuerySerializer,
     CollectionSerializer,
+    FacilityAvailabilitySerializer,
     FacilitySerializer,
     InstitutionSerializer,
     RegistrySerializer,
@@ -93,6 +102,49 @@ class FacilityViewSet(RegistryViewSet):
     )
     serializer_class = FacilitySerializer
     filterset_class = FacilityFilterSet
+
+    @extend_schema(
+        summary=_("A facility's free visitor places per day"),
+        parameters=[
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, required=True, description=_("The first day.")
+            ),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATE,
+                required=True,
+                description=_("The last day, included: at most 366 days in all."),
+            ),
+        ],
+        responses={200: FacilityAvailabilitySerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def availability(self, request: Request, pk: str | None = None) -> Response:
+        """Per day from ``from`` to ``to``: whether the facility receives visitors, its places,
+        those approved visits hold and those still free — what a partner system or a
+        researcher checks before proposing dates. Public, like the registry; only active
+        facilities have a calendar (others answer 404)."""
+        facility = get_object_or_404(
+            Facility.objects.select_related("institution").filter(is_active=True), pk=pk
+        )
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["from"], query.validated_data["to"]
+        availability = Availability.of(facility.institution, [facility], start, end)
+        days = [
+            {
+                "facility": facility.pk,
+                "date": day,
+                "open": availability.places(facility.pk, day) > 0,
+                "capacity": availability.places(facility.pk, day),
+                "booked": availability.taken(facility.pk, day),
+                "free": availability.free(facility.pk, day),
+            }
+            for day in availability.calendar_days()
+        ]
+        return Response(
+            FacilityAvailabilitySerializer({"facility": facility.pk, "days": days}).data
+        )
 
 
 class SpecimenViewSet(RegistryViewSet):

@@ -8,7 +8,9 @@ own rows in ``extra_formsets``.
 
 The request page is one HTML form that works without JavaScript, so some buttons (search the
 catalogue, add a row) send the whole form back only to show it again: its forms are then built
-with ``validate=False`` and redisplay what was typed without judging it yet.
+with ``validate=False`` and redisplay what was typed without judging it yet. A kind adds buttons
+of its own that do the same (a visit's "Check availability") by naming them in
+``redisplay_buttons`` and returning what they show from ``extra_context``.
 """
 
 from __future__ import annotations
@@ -174,6 +176,9 @@ class RequestEditor:
 
     #: The kind's ``RequestForm``; default: ``default_request_form(kind)``.
     form_class: type[RequestForm] | None = None
+    #: Names of the kind's own submit buttons that only show the form again, like the
+    #: catalogue search: nothing is validated or saved, and ``extra_context`` gets the name.
+    redisplay_buttons: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -248,6 +253,14 @@ class RequestEditor:
         for field, field_messages in messages.items():
             form.add_error(field if field in form.fields else None, field_messages)
         return editor
+
+    def extra_context(self, *, pressed: str | None) -> dict[str, Any]:
+        """What the kind's form template shows besides the forms, on every display of the page.
+
+        ``pressed`` is the ``redisplay_buttons`` entry that sent the form back, else ``None``.
+        The forms may be unvalidated (``validate=False``): read typed values defensively.
+        """
+        return {}
 
     @classmethod
     def timeline_context(cls, access_request: AccessRequest, *, history: list) -> dict[str, Any]:

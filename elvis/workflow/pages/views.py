@@ -86,8 +86,9 @@ class RequestFormView(KindPageMixin, View):
         if add_row:
             data = with_extra_row(data, add_row)
             shown = self.editor(data=data, files=http_request.FILES, validate=False)
-        if add_row or SEARCH_BUTTON in data:
-            return self.render_form(shown, search=SEARCH_BUTTON in data)
+        pressed = next((name for name in shown.redisplay_buttons if name in data), None)
+        if add_row or pressed or SEARCH_BUTTON in data:
+            return self.render_form(shown, search=SEARCH_BUTTON in data, pressed=pressed)
         editor = self.editor(data=data, files=http_request.FILES)
         if not editor.is_valid():
             messages.error(http_request, _("Please correct the errors below."))
@@ -131,8 +132,14 @@ class RequestFormView(KindPageMixin, View):
         )
 
     def render_form(
-        self, editor: RequestEditor, *, search: bool = False, status: int = 200
+        self,
+        editor: RequestEditor,
+        *,
+        search: bool = False,
+        pressed: str | None = None,
+        status: int = 200,
     ) -> HttpResponse:
+        """The form page; ``pressed`` names the kind's redisplay button that asked for it."""
         saved = editor.instance if editor.instance.pk else None
         ns = self.kind.url_namespace
         context = self.page_context(
@@ -145,6 +152,7 @@ class RequestFormView(KindPageMixin, View):
             form_action=(
                 reverse(f"{ns}:edit", args=[saved.pk]) if saved else self.request.get_full_path()
             ),
+            **editor.extra_context(pressed=pressed),
         )
         if search and self.kind.items is not None:
             data = editor.form.data
