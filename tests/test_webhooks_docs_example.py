@@ -41,3 +41,13 @@ def test_the_guides_verifier_accepts_a_real_delivery_and_rejects_a_forged_one(
     assert verify_signature(secret, timestamp, header, request.body)
     assert not verify_signature(secret, timestamp, header, request.body.replace(b"1", b"2"))
     assert not verify_signature(secret, str(int(timestamp) - 1), header, request.body)
+
+
+def test_the_event_table_names_every_event_and_only_events_that_exist():
+    from elvis.workflow.kinds import all_kinds
+
+    shipped = [kind for kind in all_kinds() if kind.model._meta.app_label != "testkind"]
+    table = DOCS.read_text().split("## What is delivered")[0]
+    documented = set(re.findall(r"`([a-z]+\.[a-z_]+)`", table)) - {"webhook.ping"}
+
+    assert documented == {name for kind in shipped for name in kind.event_names()}
