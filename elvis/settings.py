@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     "loans",
     "visits",
+    "virtual_access",
     "webhooks",
 ]
 
@@ -245,6 +246,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every registered kind's reminders (see elvis.workflow.tasks).
     "reminders": {"task": "workflow.send_reminders", "schedule": crontab(hour=6, minute=0)},
     "sweep-webhooks": {"task": "webhooks.sweep", "schedule": 30.0},
+    # Re-offer captures and packages a broker outage or a killed worker left behind.
+    "sweep-pipeline": {"task": "virtual_access.sweep_pipeline", "schedule": 60.0},
     "purge-webhook-deliveries": {
         "task": "webhooks.purge",
         "schedule": crontab(hour=3, minute=30),

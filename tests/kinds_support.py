@@ -44,16 +44,35 @@ def _add_workspace(visit) -> None:
     VisitFacility.objects.create(visit=visit, facility=workspace)
 
 
+def _imaging_done(request) -> None:
+    """Past approval, a digitisation request's items are imaged and processed."""
+    if request.status in ("in_progress", "delivered", "closed"):
+        request.items.update(status="processed")
+
+
+def _fail_one_item(request) -> int:
+    item = request.items.first()
+    item.status, item.failure_reason = "failed", "Truncated file."
+    item.save(update_fields=["status", "failure_reason"])
+    return item.pk
+
+
 @dataclass(frozen=True)
 class KindSupport:
     #: The kind's own required fields of a new request.
     fields: Callable[[], dict[str, Any]]
-    #: Valid input for the actions that take some, given the request.
-    action_data: Callable[[Any], dict[str, dict[str, Any]]] = lambda request: {}
+    #: Valid input for the actions that take some, given the request; a value may be a
+    #: callable, called only for its own action (e.g. to make a failed item to retry).
+    action_data: Callable[[Any], dict[str, Any]] = lambda request: {}
     #: Extra status set-up so that an action can succeed from there (e.g. a due date).
     state: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
-    #: Rows of the kind's own a complete request has (e.g. a visit's facility), given it.
+    #: Rows of the kind's own a complete request has (e.g. a visit's facility), given it
+    #: with its status set.
     complete: Callable[[Any], None] = lambda request: None
+
+    def data_for(self, request: Any, action: str) -> dict[str, Any]:
+        data = self.action_data(request).get(action, {})
+        return data() if callable(data) else data
 
 
 SUPPORT: dict[str, KindSupport] = {
@@ -95,6 +114,19 @@ SUPPORT: dict[str, KindSupport] = {
             "completed": lambda: {"completed_on": _days(-1)},
         },
         complete=lambda visit: _add_workspace(visit),
+    ),
+    "digitisation": KindSupport(
+        fields=lambda: {"licence": "CC0-1.0", "publish_to": "GBIF"},
+        action_data=lambda request: {
+            "approve": {
+                "cost_currency": "EUR",
+                "cost_amount": "120.00",
+                "staff_hours": "6.5",
+                "planned_delivery": _days(30),
+            },
+            "retry_items": lambda: {"items": [_fail_one_item(request)]},
+        },
+        complete=lambda request: _imaging_done(request),
     ),
     "sample": KindSupport(
         fields=lambda: {"wanted_on": _days(20)},
@@ -140,7 +172,6 @@ def make_request(
         **values,
     )
     request.collections.add(collection)
-    support.complete(request)
     if kind.items is not None:
         fk = kind.model._meta.get_field("items").field.name
         for specimen in specimens:
@@ -149,4 +180,5 @@ def make_request(
     if status != "draft":
         kind.model.objects.filter(pk=request.pk).update(status=status, submitted_at=timezone.now())
         request.refresh_from_db()
+    support.complete(request)
     return request

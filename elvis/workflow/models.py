@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from collections_app.roles import handled_institution_ids, is_site_staff
 
 from .kinds import RequestKind, kind_of
-from .table import CURATOR, REQUESTER
+from .system import is_system_actor
+from .table import CURATOR, REQUESTER, SYSTEM
 
 if TYPE_CHECKING:
     from .table import Workflow
@@ -132,6 +133,8 @@ class AccessRequest(models.Model):
     def actor_roles(self, user) -> set[str]:
         """The roles ``user`` holds towards this request (see ``workflow.table``)."""
         roles: set[str] = set()
+        if is_system_actor(user):
+            return {SYSTEM}
         if not (user and user.is_authenticated and user.is_active):
             return roles
         if user.pk == self.requester_id:

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 # Roles an actor can hold towards one request (computed per request, see ``actor_roles``).
 REQUESTER = "requester"
 CURATOR = "curator"
+#: The system itself (``elvis.workflow.system``): pipeline steps such as a delivery.
+SYSTEM = "system"
 
 # Statuses shared by every kind.
 DRAFT = "draft"

@@ -38,7 +38,7 @@ def test_each_transition_notifies_the_other_side_once(
     row = kind.workflow.transitions[action]
     actor = researcher if REQUESTER in row.roles else curator_a
 
-    perform(obj, action, actor=actor, **support_of(kind).action_data(obj).get(action, {}))
+    perform(obj, action, actor=actor, **support_of(kind).data_for(obj, action))
 
     notes = Notification.objects.filter(event=f"{name}.{row.event}")
     expected = {curator_a, coordinator_a} if actor == researcher else {researcher}

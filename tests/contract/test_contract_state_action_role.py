@@ -54,7 +54,7 @@ def test_every_action_from_every_state_for_every_role_follows_the_table(
     kind = get_kind(name)
     obj = make_request_of(kind, status)
     actor = request.getfixturevalue(role)
-    data = request.getfixturevalue("support_of")(kind).action_data(obj).get(action, {})
+    data = request.getfixturevalue("support_of")(kind).data_for(obj, action)
     outcome = expected(kind, status, action, role)
 
     if outcome == "forbidden":

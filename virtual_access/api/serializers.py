@@ -1,0 +1,72 @@
+"""A digitisation request as the API shows it, and the requester's draft as the API accepts it.
+
+Items (the shared shape, plus their imaging state) are written as a nested list that replaces
+the stored one; what the workflow and the pipeline write (the estimate, the package, each
+item's state) is read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from elvis.api.requests.serializers import AccessRequestSerializer, RequestItemSerializer
+from virtual_access.models import DigitisationItem, DigitisationRequest
+
+
+class DigitisationItemSerializer(RequestItemSerializer):
+    class Meta:
+        model = DigitisationItem
+        fields = (
+            *RequestItemSerializer.ITEM_FIELDS,
+            "status",
+            "failure_reason",
+            "mids_level",
+        )
+        read_only_fields = ("status", "failure_reason", "mids_level")
+
+
+class DigitisationRequestSerializer(AccessRequestSerializer):
+    """Digitisation on demand: what to image, as what, under which licence, and its delivery."""
+
+    items = DigitisationItemSerializer(many=True, required=False)
+    progress = serializers.SerializerMethodField(help_text=_("Items processed out of all items."))
+
+    class Meta:
+        model = DigitisationRequest
+        fields = (
+            *AccessRequestSerializer.COMMON_FIELDS,
+            "wants_images",
+            "min_resolution_ppi",
+            "wants_labels",
+            "other_outputs",
+            "metadata_wanted",
+            "licence",
+            "publish_to",
+            "cost_currency",
+            "cost_amount",
+            "staff_hours",
+            "planned_delivery",
+            "delivered_at",
+            "package_status",
+            "package_size",
+            "package_sha256",
+            "progress",
+            "items",
+            *AccessRequestSerializer.TRAIL_FIELDS,
+        )
+
+    def get_progress(self, request: DigitisationRequest) -> dict[str, int]:
+        items = list(request.items.all())  # prefetched by the viewset
+        return {
+            "processed": sum(item.status == "processed" for item in items),
+            "total": len(items),
+        }
+
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+        ppi = self._value(attrs, "min_resolution_ppi")
+        if ppi is not None and not 50 <= ppi <= 20000:
+            return {"min_resolution_ppi": [_("Between 50 and 20,000 ppi.")]}
+        return {}

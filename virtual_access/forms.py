@@ -1,0 +1,60 @@
+"""What the request form of a digitisation request adds to the core's: the outputs, metadata,
+licence and where the data will be published (items are the core's specimen picker and
+described lots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from elvis.workflow.pages.editor import RequestEditor, RequestForm
+
+from .models import DigitisationRequest
+
+CONTENT_FIELDS = (
+    "wants_images",
+    "min_resolution_ppi",
+    "wants_labels",
+    "other_outputs",
+    "metadata_wanted",
+    "licence",
+    "publish_to",
+)
+
+
+class DigitisationRequestForm(RequestForm):
+    class Meta(RequestForm.Meta):
+        model = DigitisationRequest
+        fields = [*RequestForm.Meta.fields, *CONTENT_FIELDS]
+        widgets = {
+            **RequestForm.Meta.widgets,
+            "other_outputs": forms.Textarea(attrs={"rows": 2}),
+            "metadata_wanted": forms.Textarea(attrs={"rows": 2}),
+            "licence": forms.RadioSelect,
+        }
+        help_texts = {
+            "collections": _("Only collections that digitise on request are listed."),
+            "purpose": _("What the images are for, and why these specimens."),
+        }
+
+    def clean_min_resolution_ppi(self) -> int | None:
+        ppi = self.cleaned_data.get("min_resolution_ppi")
+        if ppi is not None and not 50 <= ppi <= 20000:
+            raise forms.ValidationError(_("Between 50 and 20,000 ppi."))
+        return ppi
+
+
+class DigitisationRequestEditor(RequestEditor):
+    form_class = DigitisationRequestForm
+
+    @classmethod
+    def timeline_context(
+        cls, access_request: DigitisationRequest, *, history: list
+    ) -> dict[str, Any]:
+        items = list(access_request.items.all())
+        return {
+            "processed_count": sum(item.status == "processed" for item in items),
+            "item_count": len(items),
+        }

@@ -1,0 +1,66 @@
+"""Digitisation on demand (virtual access), declared once: everything the shared core needs to
+know about it. Its own parts are the pipeline (``pipeline``, ``tasks``, ``processing``,
+``packaging``), the captures' API and the delivered set's pages.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from elvis.workflow.kinds import RequestKind, register
+
+from .admin import DigitisationRequestAdmin
+from .api.serializers import DigitisationRequestSerializer
+from .forms import DigitisationRequestEditor
+from .models import DigitisationItem, DigitisationRequest, DigitisationStatus, ItemStatus
+from .workflow import DIGITISATION_WORKFLOW
+
+S = DigitisationStatus
+
+
+def _item_count(**condition) -> Coalesce:
+    counted = (
+        DigitisationItem.objects.filter(request=OuterRef("pk"), **condition)
+        .order_by()
+        .values("request")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_progress(requests: QuerySet) -> QuerySet:
+    """``items_total`` and ``items_processed`` for every face (correlated, not a join)."""
+    return requests.annotate(
+        items_total=_item_count(), items_processed=_item_count(status=ItemStatus.PROCESSED)
+    )
+
+
+DIGITISATION = register(
+    RequestKind(
+        name="digitisation",
+        model=DigitisationRequest,
+        workflow=DIGITISATION_WORKFLOW,
+        prefix="DIG",
+        accepts_flag="accepts_digitisation",
+        description=_(
+            "Digitisation on demand: the researcher's request, its estimate, the imaging "
+            "pipeline and the delivery package."
+        ),
+        serializer=DigitisationRequestSerializer,
+        editor=DigitisationRequestEditor,
+        items=DigitisationItem,
+        admin=DigitisationRequestAdmin,
+        annotate=with_progress,
+        next_steps={
+            S.IN_PROGRESS: _(
+                "Approved: the institution is imaging the specimens; the package is delivered "
+                "when every item is processed."
+            ),
+            S.DELIVERED: _("Delivered: download the package, then acknowledge receipt."),
+            S.CLOSED: _("Delivered and acknowledged."),
+        },
+    )
+)
