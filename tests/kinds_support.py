@@ -48,6 +48,8 @@ def _imaging_done(request) -> None:
     """Past approval, a digitisation request's items are imaged and processed."""
     if request.status in ("in_progress", "delivered", "closed"):
         request.items.update(status="processed")
+        type(request).objects.filter(pk=request.pk).update(package_status="built")
+        request.refresh_from_db()
 
 
 def _fail_one_item(request) -> int:
