@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from elvis import outbox
+from elvis.celery import app as celery_app
 
 from .models import (
     Capture,
@@ -36,10 +37,15 @@ def _mark_package_enqueued(pk: int) -> None:
     """Nothing to record: a request waiting for its package is found by its state."""
 
 
-def enqueue_captures(ids: Iterable[int]) -> None:
-    from .tasks import process_capture
+def _task(name: str):
+    """A pipeline task by its registered name (``virtual_access.tasks`` imports this module)."""
+    return celery_app.tasks[name]
 
-    outbox.enqueue_on_commit(process_capture, ids, mark_enqueued=_mark_capture_enqueued)
+
+def enqueue_captures(ids: Iterable[int]) -> None:
+    outbox.enqueue_on_commit(
+        _task("virtual_access.process_capture"), ids, mark_enqueued=_mark_capture_enqueued
+    )
 
 
 def capture_stored(capture: Capture) -> None:
@@ -94,13 +100,13 @@ def settle_item(item_id: int) -> None:
 
 def request_package(request: DigitisationRequest) -> None:
     """Queue the package build after commit (the task claims the build itself)."""
-    from .tasks import build_package
-
     DigitisationRequest.objects.filter(pk=request.pk).exclude(
         package_status=PackageStatus.BUILDING
     ).update(package_status=PackageStatus.NONE, package_error="")
     request.package_status = PackageStatus.NONE
-    outbox.enqueue_on_commit(build_package, [request.pk], mark_enqueued=_mark_package_enqueued)
+    outbox.enqueue_on_commit(
+        _task("virtual_access.build_package"), [request.pk], mark_enqueued=_mark_package_enqueued
+    )
 
 
 def waiting_packages() -> list[int]:
