@@ -9,7 +9,16 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("elvis", "collections_app", "loans", "visits", "virtual_access", "notifications", "webhooks", "accounts")
+PACKAGES = (
+    "elvis",
+    "collections_app",
+    "loans",
+    "visits",
+    "virtual_access",
+    "notifications",
+    "webhooks",
+    "accounts",
+)
 
 
 def _modules() -> dict[str, Path]:

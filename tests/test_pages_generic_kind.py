@@ -58,7 +58,7 @@ def sample(field: forms.Field, collection: Collection):
     if isinstance(field, forms.BooleanField):
         return ""
     if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
-        return "1"
+        return "1" if field.required else ""  # an optional number may have its own range
     if isinstance(field, forms.ChoiceField):
         return next(str(value) for value, _label in field.choices if value not in ("", None))
     return "A sample value"

@@ -39,12 +39,6 @@ class DigitisationRequestForm(RequestForm):
             "purpose": _("What the images are for, and why these specimens."),
         }
 
-    def clean_min_resolution_ppi(self) -> int | None:
-        ppi = self.cleaned_data.get("min_resolution_ppi")
-        if ppi is not None and not 50 <= ppi <= 20000:
-            raise forms.ValidationError(_("Between 50 and 20,000 ppi."))
-        return ppi
-
 
 class DigitisationRequestEditor(RequestEditor):
     form_class = DigitisationRequestForm

@@ -13,6 +13,7 @@ import os
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +66,7 @@ class DigitisationRequest(core.AccessRequest):
         _("minimum resolution (ppi)"),
         null=True,
         blank=True,
+        validators=[MinValueValidator(50), MaxValueValidator(20000)],
         help_text=_(
             "Pixels per inch on the specimen, e.g. 600. Empty: the institution's standard."
         ),

@@ -7,8 +7,6 @@ item's state) is read-only.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -64,9 +62,3 @@ class DigitisationRequestSerializer(AccessRequestSerializer):
             "processed": sum(item.status == "processed" for item in items),
             "total": len(items),
         }
-
-    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
-        ppi = self._value(attrs, "min_resolution_ppi")
-        if ppi is not None and not 50 <= ppi <= 20000:
-            return {"min_resolution_ppi": [_("Between 50 and 20,000 ppi.")]}
-        return {}
