@@ -1,8 +1,8 @@
 """What the digitisation pipeline's tests share: a request in progress with two catalogued
 items, and test images made on the spot (real, fake, truncated, a bomb).
 
-Import the fixtures by name into a test module (``from tests.digitisation_support import
-dig_request``); the image makers are plain functions returning bytes.
+The fixtures are offered to every test by ``tests/conftest.py``; the image makers are plain
+functions returning bytes.
 """
 
 from __future__ import annotations

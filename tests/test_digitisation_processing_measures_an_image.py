@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from tests.digitisation_support import dig_request, jpeg, media, png  # noqa: F401
+from tests.digitisation_support import jpeg, png
 from virtual_access import processing
 from virtual_access.captures import store_capture
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def capture_of(dig_request, curator_a):  # noqa: F811
+def capture_of(dig_request, curator_a):
     """``capture_of(data, name)``: a capture of the request's first item, stored."""
     request = dig_request()
 
@@ -82,7 +82,7 @@ def test_a_small_image_is_not_enlarged(capture_of):
         assert image.size == (128, 256)
 
 
-def test_no_partial_file_is_left_beside_the_derivatives(capture_of, media):  # noqa: F811
+def test_no_partial_file_is_left_beside_the_derivatives(capture_of, media):
     result = processing.process(capture_of(jpeg(), "a.jpg"))
 
     folder = (media / result["web"]).parent

@@ -6,11 +6,9 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from tests.digitisation_support import (  # noqa: F401
+from tests.digitisation_support import (
     bomb_png,
-    dig_request,
     jpeg,
-    media,
     text_as_jpg,
     truncated_jpeg,
     zip_as_tif,
@@ -31,7 +29,7 @@ BAD_FILES = {
 
 
 @pytest.fixture
-def request_in_progress(dig_request):  # noqa: F811
+def request_in_progress(dig_request):
     return dig_request()
 
 
@@ -86,7 +84,7 @@ def test_the_pixel_limit_is_a_setting(request_in_progress, curator_a, settings):
         processing.process(capture)
 
 
-def test_a_refused_file_leaves_no_derivative(request_in_progress, curator_a, media):  # noqa: F811
+def test_a_refused_file_leaves_no_derivative(request_in_progress, curator_a, media):
     capture = store(request_in_progress, curator_a, truncated_jpeg(), "cut.jpg")
 
     with pytest.raises(processing.ImageRefused):
