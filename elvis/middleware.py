@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -21,14 +22,34 @@ DRAIN_MAX_BYTES = 64 * 1024 * 1024
 DRAIN_CHUNK = 256 * 1024
 
 
+#: Paths that take uploads larger than an attachment, and the setting that limits them there.
+_large_uploads: list[tuple[re.Pattern[str], str]] = []
+
+
+def allow_large_uploads(path_pattern: str, setting: str) -> None:
+    """Let multipart bodies to paths matching ``path_pattern`` (a regular expression matched
+    from the path's start) be as large as the setting named (read on every request); the view
+    still checks its own files. E.g. digitisation masters of several hundred MB."""
+    _large_uploads.append((re.compile(path_pattern), setting))
+
+
+def upload_limit(request: HttpRequest) -> int:
+    """The largest file a multipart body to this path may carry."""
+    for pattern, setting in _large_uploads:
+        if pattern.match(request.path_info):
+            return max(getattr(settings, setting), settings.ATTACHMENT_MAX_BYTES)
+    return settings.ATTACHMENT_MAX_BYTES
+
+
 def body_limit(request: HttpRequest) -> int | None:
     """The largest body accepted: ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Django's own limit, which it
-    raises as a bare 400 only when a view reads the body); uploads may add an attachment."""
+    raises as a bare 400 only when a view reads the body); uploads may add an attachment, or
+    a larger file where ``allow_large_uploads`` says so."""
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is None:
         return None
     if request.content_type == MULTIPART:
-        return limit + settings.ATTACHMENT_MAX_BYTES
+        return limit + upload_limit(request)
     return limit
 
 

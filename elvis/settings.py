@@ -179,6 +179,10 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # Attachments (permits, loan agreements, images): PDF or image, at most this size.
 ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Digitisation masters: the largest upload, and the most pixels a header may declare (more is
+# refused as a decompression bomb before anything is decoded).
+DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", default=1024**3)
+DIGITISATION_MAX_PIXELS: int = env.int("DIGITISATION_MAX_PIXELS", default=400_000_000)
 
 # E-mail: by default every message is written as a file a person can open under var/mail/.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -343,5 +347,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # libvips reports every operation at INFO (pre-shrink, thread pools …).
+        "pyvips": {"level": "WARNING"},
+    },
 }

@@ -210,3 +210,7 @@ def downloaded_attachment(api_as, make_loan, researcher, settings, tmp_path):
         f"/api/v1/loan-requests/{loan.pk}/attachments/", {"file": pdf}, format="multipart"
     )
     return client.get(created.json()["download_url"])
+
+
+# The digitisation pipeline's request and media folder (tests/digitisation_support.py).
+from tests.digitisation_support import dig_request, media  # noqa: E402, F401

@@ -13,6 +13,7 @@ from elvis.workflow.kinds import RequestKind, register
 
 from .admin import DigitisationRequestAdmin
 from .api.serializers import DigitisationRequestSerializer
+from .api.views import CapturesMixin
 from .forms import DigitisationRequestEditor
 from .models import DigitisationItem, DigitisationRequest, DigitisationStatus, ItemStatus
 from .workflow import DIGITISATION_WORKFLOW
@@ -54,6 +55,7 @@ DIGITISATION = register(
         items=DigitisationItem,
         admin=DigitisationRequestAdmin,
         annotate=with_progress,
+        api_mixins=(CapturesMixin,),
         next_steps={
             S.IN_PROGRESS: _(
                 "Approved: the institution is imaging the specimens; the package is delivered "

@@ -128,6 +128,9 @@ class RequestKind:
     #: The kind's own pages (a module with ``urlpatterns``), served in its URL namespace
     #: beside the shared ones (e.g. the visit calendar).
     extra_urls: str = ""
+    #: Mixins of the kind's own API endpoints (``@action``s), put before the shared viewset's
+    #: class in the kind's viewset (e.g. digitisation's captures of an item).
+    api_mixins: tuple[type, ...] = ()
 
     @property
     def api_path(self) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from elvis.api.requests.serializers import AccessRequestSerializer, RequestItemSerializer
-from virtual_access.models import DigitisationItem, DigitisationRequest
+from virtual_access.models import Capture, DigitisationItem, DigitisationRequest
 
 
 class DigitisationItemSerializer(RequestItemSerializer):
@@ -62,3 +62,45 @@ class DigitisationRequestSerializer(AccessRequestSerializer):
             "processed": sum(item.status == "processed" for item in items),
             "total": len(items),
         }
+
+
+class CaptureSerializer(serializers.ModelSerializer):
+    """A capture and what processing found in it (read-only: the pipeline writes it)."""
+
+    uploaded_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Capture
+        fields = (
+            "id",
+            "item",
+            "original_name",
+            "size",
+            "uploaded_by",
+            "created_at",
+            "status",
+            "error",
+            "processed_at",
+            "sha256",
+            "format",
+            "media_type",
+            "width",
+            "height",
+            "colour_space",
+            "dpi",
+            "exif",
+            "colours",
+            "hue",
+            "lightness",
+        )
+        read_only_fields = fields
+
+    def get_uploaded_by(self, capture: Capture) -> int:
+        return capture.uploaded_by_id
+
+
+class CaptureUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=_("The master image (JPEG, PNG, TIFF, WebP or JPEG 2000), as the camera or "
+                    "scanner made it.")
+    )  # fmt: skip

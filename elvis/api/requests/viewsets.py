@@ -219,10 +219,11 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
 
 @cache
 def viewset_for_kind(kind: RequestKind) -> type[AccessRequestViewSet]:
-    """The kind's resource: the shared viewset with the kind's serializer and filters."""
+    """The kind's resource: the shared viewset with the kind's serializer and filters, and the
+    kind's own endpoints (``RequestKind.api_mixins``)."""
     return type(
         f"{kind.model.__name__}ViewSet",
-        (AccessRequestViewSet,),
+        (*kind.api_mixins, AccessRequestViewSet),
         {
             "kind": kind,
             "serializer_class": kind.serializer,
