@@ -210,3 +210,15 @@ def downloaded_attachment(api_as, make_loan, researcher, settings, tmp_path):
         f"/api/v1/loan-requests/{loan.pk}/attachments/", {"file": pdf}, format="multipart"
     )
     return client.get(created.json()["download_url"])
+
+
+# The digitisation tests' fixtures: a request in progress, specimens, items and hand-made
+# processed captures (``tests/digitisation_support.py``).
+from tests.digitisation_support import (  # noqa: E402, F401
+    delivered_set,
+    make_capture,
+    make_digitisation,
+    make_item,
+    make_specimen,
+    media,
+)
