@@ -179,6 +179,8 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # Attachments (permits, loan agreements, images): PDF or image, at most this size.
 ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Private download links of digitisation packages expire after this many days.
+DIGITISATION_LINK_DAYS: int = env.int("DIGITISATION_LINK_DAYS", default=30)
 
 # E-mail: by default every message is written as a file a person can open under var/mail/.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")

@@ -54,6 +54,7 @@ DIGITISATION = register(
         items=DigitisationItem,
         admin=DigitisationRequestAdmin,
         annotate=with_progress,
+        extra_urls="virtual_access.urls",
         next_steps={
             S.IN_PROGRESS: _(
                 "Approved: the institution is imaging the specimens; the package is delivered "
