@@ -183,6 +183,8 @@ ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 
 # refused as a decompression bomb before anything is decoded).
 DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", default=1024**3)
 DIGITISATION_MAX_PIXELS: int = env.int("DIGITISATION_MAX_PIXELS", default=400_000_000)
+# Private download links of digitisation packages expire after this many days.
+DIGITISATION_LINK_DAYS: int = env.int("DIGITISATION_LINK_DAYS", default=30)
 
 # E-mail: by default every message is written as a file a person can open under var/mail/.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")

@@ -212,5 +212,14 @@ def downloaded_attachment(api_as, make_loan, researcher, settings, tmp_path):
     return client.get(created.json()["download_url"])
 
 
-# The digitisation pipeline's request and media folder (tests/digitisation_support.py).
-from tests.digitisation_support import dig_request, media  # noqa: E402, F401
+# The digitisation tests' fixtures: a request in progress, specimens, items, test images and
+# hand-made processed captures (``tests/digitisation_support.py``).
+from tests.digitisation_support import (  # noqa: E402, F401
+    delivered_set,
+    dig_request,
+    make_capture,
+    make_digitisation,
+    make_item,
+    make_specimen,
+    media,
+)

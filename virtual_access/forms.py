@@ -47,8 +47,31 @@ class DigitisationRequestEditor(RequestEditor):
     def timeline_context(
         cls, access_request: DigitisationRequest, *, history: list
     ) -> dict[str, Any]:
+        from django.db.models import Count
+        from django.utils import timezone
+
+        from .downloads import has_package, link_days
+        from .models import Capture, CaptureStatus
+
         items = list(access_request.items.all())
+        package_ready = has_package(access_request)
+        links = []
+        if package_ready:
+            links = list(
+                access_request.download_links.select_related("created_by").annotate(
+                    uses=Count("downloads")
+                )
+            )
+            now = timezone.now()
+            for link in links:
+                link.expired = link.expires_at <= now
         return {
             "processed_count": sum(item.status == "processed" for item in items),
             "item_count": len(items),
+            "package_ready": package_ready,
+            "download_links": links,
+            "link_days": link_days(),
+            "has_images": Capture.objects.filter(
+                item__request=access_request, status=CaptureStatus.PROCESSED
+            ).exists(),
         }

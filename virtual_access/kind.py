@@ -56,6 +56,7 @@ DIGITISATION = register(
         admin=DigitisationRequestAdmin,
         annotate=with_progress,
         api_mixins=(CapturesMixin,),
+        extra_urls="virtual_access.urls",
         next_steps={
             S.IN_PROGRESS: _(
                 "Approved: the institution is imaging the specimens; the package is delivered "
