@@ -1,13 +1,13 @@
 """What the digitisation tests share: a request in progress at institution A (``dig_request``
 with two catalogued items, or ``make_digitisation``), test images made on the spot (real, fake,
-truncated, a bomb), and processed
-captures made by hand (real small images in MEDIA storage, their SHA-256 from hashlib, their
-colours set by hand), without the processing step. ``tests/conftest.py`` makes the fixtures
-available to every test.
+truncated, a bomb), and processed captures made by hand (real small images in MEDIA storage,
+their SHA-256 from hashlib, their colours set by hand) without the processing step.
+``tests/conftest.py`` makes the fixtures available to every test.
 """
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
 import io
 import struct
@@ -23,8 +23,6 @@ from PIL import Image
 from PIL.TiffImagePlugin import IFDRational
 
 from collections_app.models import Specimen
-
-virtual_access.processing = stand_in
 
 
 def _jpeg(rgb: tuple[int, int, int], size: tuple[int, int]) -> bytes:
