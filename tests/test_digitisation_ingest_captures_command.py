@@ -68,19 +68,33 @@ def test_ingested_captures_are_processed(
     assert set(request.items.values_list("status", flat=True)) == {"processed"}
 
 
-@pytest.mark.parametrize("processed", [False, True], ids=["waiting", "processed"])
 def test_running_again_skips_what_was_ingested_and_adds_what_is_new(
-    dig_request, curator_a, station, django_capture_on_commit_callbacks, processed
+    dig_request, curator_a, station
 ):
     request = dig_request()
-    with django_capture_on_commit_callbacks(execute=processed):
-        ingest(station, request, curator_a)
+    ingest(station, request, curator_a)  # not processed yet: the request is still in progress
     (station / "NHMUK010101235_label.jpg").write_bytes(jpeg(colour=(10, 10, 200)))
 
     out, _err = ingest(station, request, curator_a)
 
     assert "1 ingested, 3 already ingested, 1 unmatched" in out
     assert Capture.objects.count() == 4
+
+
+def test_once_every_item_is_processed_the_request_is_delivered_and_takes_no_more(
+    dig_request, curator_a, station, django_capture_on_commit_callbacks
+):
+    request = dig_request()
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(station, request, curator_a)
+    (station / "NHMUK010101235_label.jpg").write_bytes(jpeg(colour=(10, 10, 200)))
+
+    with pytest.raises(CommandError, match="delivered"):
+        ingest(station, request, curator_a)
+
+    request.refresh_from_db()
+    assert request.status == "delivered"
+    assert Capture.objects.count() == 3
 
 
 def test_a_bad_file_is_ingested_and_refused_by_processing(

@@ -11,6 +11,9 @@ class VirtualAccessConfig(AppConfig):
     def ready(self) -> None:
         from elvis.middleware import allow_large_uploads
 
+        # Register the pipeline's tasks in every process: the pipeline enqueues them by name.
+        from . import tasks  # noqa: F401
+
         # Masters of several hundred MB, to the API's and the admin's capture uploads.
         allow_large_uploads(
             r"/api/v1/digitisation-requests/\d+/items/\d+/captures/",
