@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # Redis broker integration tests run when TEST_REDIS_URL is set (CI sets it).
 TEST_REDIS_URL ?=
+# Test processes (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs the suite
+# in one process (e.g. to debug with --pdb).
+TEST_WORKERS ?= 2
 
 .PHONY: install install-dev run worker beat migrate seed test fuzz guide-check schema lint format bench clean
 
@@ -41,10 +44,11 @@ worker: install
 beat: install
 	$(BIN)/celery -A elvis beat --loglevel=INFO
 
-## make test: the whole suite on the database DATABASE_URL names (SQLite by default).
+## make test: the whole suite on the database DATABASE_URL names (SQLite by default), in
+## $(TEST_WORKERS) processes.
 test: install-dev
 	scripts/ensure-chromium.sh
-	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make fuzz: schemathesis against the live API on a throwaway PostgreSQL database (FUZZ_PG).
 fuzz: install-dev

@@ -67,28 +67,42 @@ def test_startup_refuses_a_missing_secret_key_when_debug_is_off_in_one_clear_lin
     )
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("SESSION_COOKIE_SECURE", "True"),
-        ("CSRF_COOKIE_SECURE", "True"),
-        ("SECURE_SSL_REDIRECT", "True"),
-        ("SECURE_HSTS_SECONDS", "31536000"),
-        ("DEBUG", "False"),
-    ],
-)
-def test_debug_off_defaults_are_production_safe(tmp_path, name, expected):
+#: The defaults a production process must have when nothing overrides them.
+PRODUCTION_DEFAULTS = [
+    ("SESSION_COOKIE_SECURE", "True"),
+    ("CSRF_COOKIE_SECURE", "True"),
+    ("SECURE_SSL_REDIRECT", "True"),
+    ("SECURE_HSTS_SECONDS", "31536000"),
+    ("DEBUG", "False"),
+]
+
+
+@pytest.fixture(scope="module")
+def debug_off_settings(tmp_path_factory) -> dict[str, str]:
+    """What one process started with DEBUG off (and nothing else set) prints for each of
+    ``PRODUCTION_DEFAULTS``: one process for all of them, as each would see the same."""
+    names = [name for name, _expected in PRODUCTION_DEFAULTS]
+    code = "from django.conf import settings; " + "; ".join(
+        f"print({name!r}, settings.{name}, sep='=')" for name in names
+    )
     result = _manage(
         "shell",
         "-c",
-        f"from django.conf import settings; print(settings.{name})",
-        tmp_path=tmp_path,
+        code,
+        tmp_path=tmp_path_factory.mktemp("debug-off"),
         DEBUG="0",
         SECRET_KEY="s" * 60,
         ALLOWED_HOSTS="elvis.example.org",
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == expected
+    printed = result.stdout.strip().splitlines()[-len(names) :]
+    assert [line.partition("=")[0] for line in printed] == names, result.stdout
+    return dict(line.partition("=")[::2] for line in printed)
+
+
+@pytest.mark.parametrize(("name", "expected"), PRODUCTION_DEFAULTS)
+def test_debug_off_defaults_are_production_safe(debug_off_settings, name, expected):
+    assert debug_off_settings[name] == expected
 
 
 def test_embedded_mode_uses_sqlite_and_the_filesystem_broker_under_the_data_folder(tmp_path):

@@ -42,7 +42,11 @@ def open_page(live_server, monkeypatch) -> Iterator[Callable]:
                     "(apt-get install -y chromium); they never download a browser.",
                     pytrace=False,
                 )
-            from playwright.sync_api import sync_playwright
+            from playwright.sync_api import expect, sync_playwright
+
+            # Assertions wait as long as actions (their own default is 5 s): a loaded machine
+            # may take longer to draw a page such as the API docs.
+            expect.set_options(timeout=TIMEOUT_MS)
 
             monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
             playwright = stack.enter_context(sync_playwright())

@@ -11,7 +11,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -28,7 +28,7 @@ from elvis.workflow.kinds import RequestKind
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.table import DRAFT
 
-from .errors import FIELD_ERRORS, FORBIDDEN, NOT_FOUND, ErrorDetailSerializer
+from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, ErrorDetailSerializer
 from .filters import filterset_for_kind
 from .serializers import AttachmentSerializer, CommentSerializer
 from .transitions import TransitionViewSetMixin
@@ -217,11 +217,22 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
             raise NotFound(_("The file is no longer stored.")) from exc
 
 
+def _editing_schema(kind: RequestKind) -> dict[str, Any]:
+    """The requester's edits answer 409 once the request has left the draft stage."""
+    refused = {403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
+    edit = extend_schema(responses={200: kind.serializer, 400: FIELD_ERRORS, **refused})
+    return {
+        "update": edit,
+        "partial_update": edit,
+        "destroy": extend_schema(responses={204: None, **refused}),
+    }
+
+
 @cache
 def viewset_for_kind(kind: RequestKind) -> type[AccessRequestViewSet]:
     """The kind's resource: the shared viewset with the kind's serializer and filters, and the
     kind's own endpoints (``RequestKind.api_mixins``)."""
-    return type(
+    viewset = type(
         f"{kind.model.__name__}ViewSet",
         (*kind.api_mixins, AccessRequestViewSet),
         {
@@ -235,3 +246,4 @@ def viewset_for_kind(kind: RequestKind) -> type[AccessRequestViewSet]:
             ),
         },
     )
+    return extend_schema_view(**_editing_schema(kind))(viewset)
