@@ -69,6 +69,8 @@ ELVIS_EVENT_SINKS = [
     "notifications.sinks.notify_workflow_event",
     "webhooks.sinks.record_webhook_deliveries",
 ]
+# A kind's own step events (no transition, e.g. an item processed): partners only.
+ELVIS_UPDATE_SINKS = ["webhooks.sinks.record_webhook_deliveries"]
 ELVIS_REMINDER_SINKS = [
     "notifications.sinks.notify_reminder",
     "webhooks.sinks.record_webhook_deliveries",

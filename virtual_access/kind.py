@@ -55,6 +55,7 @@ DIGITISATION = register(
         items=DigitisationItem,
         admin=DigitisationRequestAdmin,
         annotate=with_progress,
+        extra_events=("item_processed",),
         api_mixins=(CapturesMixin,),
         extra_urls="virtual_access.urls",
         next_steps={

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from elvis import outbox
 from elvis.celery import app as celery_app
+from elvis.workflow import events
 
 from .models import (
     Capture,
@@ -82,15 +83,19 @@ def settle_item(item_id: int) -> None:
             (name, error) for status, error, name in captures if status == CaptureStatus.FAILED
         ]
         if refused:
-            item.status = ItemStatus.FAILED
-            item.failure_reason = "; ".join(f"{name}: {error}" for name, error in refused)
+            status = ItemStatus.FAILED
+            reason = "; ".join(f"{name}: {error}" for name, error in refused)
         elif all(status == CaptureStatus.PROCESSED for status, _e, _n in captures):
-            item.status = ItemStatus.PROCESSED
-            item.failure_reason = ""
+            status, reason = ItemStatus.PROCESSED, ""
         else:
             return
+        if (status, reason) == (item.status, item.failure_reason):
+            return  # settled already (a task delivered twice): nothing new to tell
+        item.status, item.failure_reason = status, reason
         item.save(update_fields=["status", "failure_reason"])
         request = DigitisationRequest.objects.get(pk=item.request_id)
+        if item.status == ItemStatus.PROCESSED:
+            events.emit_update("digitisation.item_processed", request, message=f"{item.pk}: {item}")
         if (
             request.status == DigitisationStatus.IN_PROGRESS
             and not request.items.exclude(status=ItemStatus.PROCESSED).exists()

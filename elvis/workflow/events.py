@@ -95,3 +95,18 @@ class _Encoder(DjangoJSONEncoder):
 def json_safe(data: dict[str, Any]) -> dict[str, Any]:
     """The action's cleaned data as JSON (dates as ISO strings, objects as ids) for history."""
     return json.loads(json.dumps(data, cls=_Encoder))
+
+
+@cache
+def update_sinks() -> tuple[Callable[..., object], ...]:
+    return tuple(import_string(path) for path in getattr(settings, "ELVIS_UPDATE_SINKS", ()))
+
+
+def emit_update(name: str, request: Any, *, message: str = "") -> Event:
+    """A kind's own event that is no transition (``digitisation.item_processed``), for the
+    update sinks (partners' webhooks): people are not told of every step."""
+    event = Event(name=name, request=request, actor=None, message=message)
+    if _is_sent(request):
+        for sink in update_sinks():
+            sink(event)
+    return event

@@ -125,6 +125,9 @@ class RequestKind:
     #: Files that go with the e-mails of an event: ``(event name, request) -> [{"name",
     #: "mimetype", "content"}]`` (e.g. the visit's calendar entry on approval).
     email_attachments: Callable[[str, Any], list[dict[str, str]]] | None = None
+    #: Events of the kind's own that are no transition, for partners' webhooks only (e.g.
+    #: ``item_processed``): sent with ``events.emit_update``.
+    extra_events: tuple[str, ...] = ()
     #: The kind's own pages (a module with ``urlpatterns``), served in its URL namespace
     #: beside the shared ones (e.g. the visit calendar).
     extra_urls: str = ""
@@ -164,10 +167,11 @@ class RequestKind:
         return self.annotate(requests) if self.annotate else requests
 
     def event_names(self) -> list[str]:
-        """The events the kind emits: its table's, ``commented``, and its reminders'."""
+        """The events the kind emits: its table's, ``commented``, its reminders' and its own."""
         names = [f"{self.name}.{row.event}" for row in self.workflow.transitions.values()]
         names.append(f"{self.name}.commented")
         names += [f"{self.name}.{reminder.event}" for reminder in self.reminders]
+        names += [f"{self.name}.{event}" for event in self.extra_events]
         return names
 
 
