@@ -187,6 +187,18 @@ DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", de
 DIGITISATION_MAX_PIXELS: int = env.int("DIGITISATION_MAX_PIXELS", default=400_000_000)
 # Private download links of digitisation packages expire after this many days.
 DIGITISATION_LINK_DAYS: int = env.int("DIGITISATION_LINK_DAYS", default=30)
+# A pipeline claim (a capture being processed, a package being built) older than this belongs
+# to a worker that died; the work is offered again. Seconds; default 30 minutes.
+DIGITISATION_STALE_CLAIM_SECONDS: int = env.int("DIGITISATION_STALE_CLAIM_SECONDS", default=1800)
+# Test/ops knobs, default off: pause a capture's processing (derivatives written, not yet
+# renamed into place) and a package's build (zip written, not yet renamed) this many seconds,
+# so that a test can kill the worker at the worst moment. Never set in production.
+DIGITISATION_PROCESSING_PAUSE_SECONDS: float = env.float(
+    "DIGITISATION_PROCESSING_PAUSE_SECONDS", default=0
+)
+DIGITISATION_PACKAGING_PAUSE_SECONDS: float = env.float(
+    "DIGITISATION_PACKAGING_PAUSE_SECONDS", default=0
+)
 
 # E-mail: by default every message is written as a file a person can open under var/mail/.
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://")
@@ -222,7 +234,11 @@ CELERY_DATA_DIR = DATA_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # An unacknowledged task (acks_late) of a worker that died is delivered again after this
+    # many seconds; longer than the longest task, or a slow task would run twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+        "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)
+    }
 else:
     for sub in ("in", "processed", "results", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)

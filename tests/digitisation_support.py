@@ -283,3 +283,60 @@ def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     data = zlib.compress(b"\x00" * (1 + width * 3), 9)
     signature = b"\x89PNG\r\n\x1a\n"
     return signature + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def tiled_tiff(path, size=(8000, 6000), tile=256) -> None:
+    """A large RGB master as museum scanners write them: tiled (``tile`` × ``tile``) and
+    deflate-compressed, with a colourful gradient. Pillow makes the pixels; it cannot write
+    tiles, so the TIFF structure (one IFD, tile offsets and byte counts) is written here,
+    one tile at a time (the whole file never sits in memory twice)."""
+    width, height = size
+    ramp = Image.linear_gradient("L")
+    image = Image.merge(
+        "RGB",
+        (
+            ramp.rotate(90).resize(size),
+            ramp.resize(size),
+            Image.new("L", size, 90),
+        ),
+    )
+    across, down = -(-width // tile), -(-height // tile)
+    offsets, counts = [], []
+    with open(path, "wb") as out:
+        out.write(b"II*\x00" + struct.pack("<I", 0))  # the IFD's offset is filled in last
+        for row in range(down):
+            for column in range(across):
+                box = (column * tile, row * tile, (column + 1) * tile, (row + 1) * tile)
+                data = zlib.compress(image.crop(box).tobytes(), 6)  # edge tiles padded
+                offsets.append(out.tell())
+                counts.append(len(data))
+                out.write(data)
+        if out.tell() % 2:
+            out.write(b"\x00")
+        bits_at = out.tell()
+        out.write(struct.pack("<3H", 8, 8, 8) + b"\x00\x00")
+        offsets_at = out.tell()
+        out.write(struct.pack(f"<{len(offsets)}I", *offsets))
+        counts_at = out.tell()
+        out.write(struct.pack(f"<{len(counts)}I", *counts))
+        short, long = 3, 4
+        entries = [  # (tag, type, count, value or offset), in tag order
+            (256, long, 1, width),  # ImageWidth
+            (257, long, 1, height),  # ImageLength
+            (258, short, 3, bits_at),  # BitsPerSample
+            (259, short, 1, 8),  # Compression: deflate
+            (262, short, 1, 2),  # PhotometricInterpretation: RGB
+            (277, short, 1, 3),  # SamplesPerPixel
+            (284, short, 1, 1),  # PlanarConfiguration: chunky
+            (322, long, 1, tile),  # TileWidth
+            (323, long, 1, tile),  # TileLength
+            (324, long, len(offsets), offsets_at),  # TileOffsets
+            (325, long, len(counts), counts_at),  # TileByteCounts
+        ]
+        ifd_at = out.tell()
+        out.write(struct.pack("<H", len(entries)))
+        for entry in entries:
+            out.write(struct.pack("<HHII", *entry))
+        out.write(struct.pack("<I", 0))
+        out.seek(4)
+        out.write(struct.pack("<I", ifd_at))

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import re
+import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -25,6 +28,13 @@ from collections_app.models import (
     Instrument,
     Membership,
     Specimen,
+)
+from notifications.models import Notification
+from virtual_access.models import (
+    Capture,
+    DigitisationHistory,
+    DigitisationItem,
+    DigitisationRequest,
 )
 from visits.capacity import working_days
 from visits.models import (
@@ -52,6 +62,7 @@ def counts() -> dict[str, int]:
         *(Institution, Collection, Facility, Instrument, Specimen, Membership, ApiToken),
         *(VisitRequest, CoVisitor, VisitHistory, VisitReport, Booking, FacilityDay),
         *(ClosedDay, CapacityChange),
+        *(DigitisationRequest, DigitisationItem, Capture, DigitisationHistory),
     )
     return {
         "users": get_user_model().objects.count(),
@@ -61,6 +72,11 @@ def counts() -> dict[str, int]:
 
 def login_lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if DEMO_PASSWORD in line]
+
+
+@pytest.fixture(autouse=True)
+def _demo_images_in_a_temporary_folder(media) -> None:
+    """The demo's captures, derivatives and packages go to MEDIA_ROOT: a folder of the test's."""
 
 
 @pytest.fixture
@@ -191,6 +207,7 @@ def test_running_again_creates_nothing_and_resets_the_demo_passwords(seeded):
     assert curator.check_password(DEMO_PASSWORD)
     assert login_lines(again) == login_lines(seeded)
     assert "0 new specimens" in again
+    assert "0 new digitisation requests" in again
 
 
 def printed_token(output: str) -> str:
@@ -261,3 +278,56 @@ def test_the_calendar_shows_visits_this_month_and_next(seeded):
 
     assert any((day.year, day.month) == (today.year, today.month) for day in booked)
     assert any((day.year, day.month) == (next_month.year, next_month.month) for day in booked)
+
+
+def test_demo_digitisation_requests_at_nhm_and_mfn_are_submitted_imaged_and_delivered(seeded):
+    requests = DigitisationRequest.objects.select_related("institution")
+    stages = {(r.institution.code, r.status) for r in requests}
+
+    assert "5 new digitisation requests" in seeded
+    assert stages == {
+        ("NHM", "submitted"), ("NHM", "in_progress"), ("NHM", "delivered"),
+        ("MfN", "submitted"), ("MfN", "delivered"),
+    }  # fmt: skip
+    for request in requests:
+        items = list(request.items.select_related("specimen__collection"))
+        assert items and all(
+            item.specimen.collection in request.collections.all() for item in items
+        )
+    imaging = requests.get(institution__code="NHM", status="in_progress")
+    assert sorted(imaging.items.values_list("status", flat=True)) == [
+        "pending", "pending", "processed", "processed"
+    ]  # fmt: skip
+    assert imaging.cost_amount and imaging.planned_delivery
+
+
+def test_demo_captures_are_processed_images_in_varied_colours(seeded):
+    captures = list(Capture.objects.all())
+
+    assert captures and {c.status for c in captures} == {"processed"}
+    for capture in captures:
+        assert (capture.format, capture.width, capture.height) == ("JPEG", 480, 360)
+        assert Path(capture.web.path).is_file() and Path(capture.thumbnail.path).is_file()
+        assert Path(capture.file.path).is_file() and capture.sha256
+    hues = {round(c.hue / 30) for c in captures if c.hue is not None}
+    assert len(hues) >= 5  # the colour page has something to sort
+
+
+def test_delivered_demo_requests_have_their_package_and_the_researcher_was_told(seeded):
+    delivered = DigitisationRequest.objects.filter(status="delivered")
+
+    assert delivered.count() == 2
+    for request in delivered:
+        assert request.package_status == "built"
+        with zipfile.ZipFile(request.package.path) as archive:
+            assert archive.testzip() is None
+            listing = json.loads(archive.read("manifest.json"))
+        masters = [f for f in listing["files"] if f["path"].startswith("masters/")]
+        assert len(masters) == request.items.count()
+        assert request.history.filter(action="deliver").count() == 1
+    assert (
+        Notification.objects.filter(
+            recipient__email="researcher@demo.example.org", event="digitisation.delivered"
+        ).count()
+        == 2
+    )

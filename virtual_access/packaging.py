@@ -43,6 +43,7 @@ from PIL import Image
 
 from . import iiif, mids
 from .models import Capture, CaptureStatus, DigitisationItem, ItemStatus, Licence
+from .processing import pause_for_tests
 
 if TYPE_CHECKING:
     from django.core.files.storage import Storage
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
     from .models import DigitisationRequest
 
 CHUNK = 1024 * 1024
+#: A package being written: hidden, beside its final place, under a name no download uses.
+PART_SUFFIX = ".zip.part"
 HASH_FUNCTION = "SHA-256"
 
 DWC = "http://rs.tdwg.org/dwc/terms/"
@@ -432,6 +435,14 @@ def _sha256_of(handle: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
+def _remove_leftovers(folder: str) -> None:
+    """``.part`` files of earlier builds of this request that died before their rename (a
+    killed worker). Called under the build's claim: no live build of this request owns them."""
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".") and entry.name.endswith(PART_SUFFIX):
+            os.unlink(entry.path)
+
+
 def build(request: DigitisationRequest) -> dict[str, Any]:
     """Build ``request``'s package; return the request's field values to store (``package``,
     ``package_size``, ``package_sha256``). Raises ``PackageRefused`` when it cannot be built."""
@@ -441,12 +452,13 @@ def build(request: DigitisationRequest) -> dict[str, Any]:
     name = f"packages/{request.pk}/{_safe(request.reference)}-{uuid.uuid4().hex[:12]}.zip"
     final_path = storage.path(name)
     os.makedirs(os.path.dirname(final_path), exist_ok=True)
+    _remove_leftovers(os.path.dirname(final_path))
     # In the final directory (so the rename cannot cross file systems), under a name that no
     # download ever looks for.
     temporary = None
     try:
         with tempfile.NamedTemporaryFile(
-            dir=os.path.dirname(final_path), prefix=".", suffix=".zip.part", delete=False
+            dir=os.path.dirname(final_path), prefix=".", suffix=PART_SUFFIX, delete=False
         ) as temporary:
             with zipfile.ZipFile(temporary, "w", allowZip64=True) as zf:
                 levels = _fill(_Build(zf), request, items)
@@ -454,6 +466,7 @@ def build(request: DigitisationRequest) -> dict[str, Any]:
             os.fsync(temporary.fileno())
             sha256 = _sha256_of(temporary)
             size = os.fstat(temporary.fileno()).st_size
+        pause_for_tests("DIGITISATION_PACKAGING_PAUSE_SECONDS")
         os.replace(temporary.name, final_path)
     except BaseException:
         if temporary is not None and os.path.exists(temporary.name):

@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,11 +108,13 @@ def process(capture: Any) -> dict[str, Any]:
     web_name, thumbnail_name = f"{base}-web.jpg", f"{base}-thumb.jpg"
     web_path, thumbnail_path = Path(_local(web_name)), Path(_local(thumbnail_name))
     web_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(capture, web_path.parent)
     web_partial = web_path.with_name(f".{web_path.name}.partial")
     thumbnail_partial = thumbnail_path.with_name(f".{thumbnail_path.name}.partial")
     try:
         with _master_on_disk(capture.file) as master:
             found = analyse(master, web_partial, thumbnail_partial)
+        pause_for_tests("DIGITISATION_PROCESSING_PAUSE_SECONDS")
         # Renamed into place only once both are complete: nothing half-written is visible.
         os.replace(web_partial, web_path)
         os.replace(thumbnail_partial, thumbnail_path)
@@ -126,6 +129,26 @@ def discard(result: dict[str, Any]) -> None:
     for name in (result.get("web"), result.get("thumbnail")):
         if name:
             default_storage.delete(name)
+
+
+def pause_for_tests(setting: str) -> None:
+    """A test/ops knob, off by default: sleep ``settings.<setting>`` seconds when it is above
+    0. The pipeline calls it at its most delicate moment (files written, not yet renamed into
+    place) so that the killed-worker tests (``tests/integration/test_digitisation_killed_
+    worker.py``) can kill a real worker there. Never set in production."""
+    seconds = float(getattr(settings, setting, 0) or 0)
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+def _remove_leftovers(capture: Any, folder: Path) -> None:
+    """Files of this capture's earlier runs that died under their claim (a killed worker):
+    ``.partial`` files, or derivatives renamed into place but never recorded. Called under
+    the claim, so no live run of this capture owns them; recorded derivatives are kept."""
+    recorded = {Path(_local(f.name)) for f in (capture.web, capture.thumbnail) if f}
+    for leftover in [*folder.glob(f".{capture.pk}-*.partial"), *folder.glob(f"{capture.pk}-*")]:
+        if leftover not in recorded:
+            leftover.unlink(missing_ok=True)
 
 
 def _local(name: str) -> str:

@@ -13,6 +13,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -26,11 +27,19 @@ from .models import Capture, CaptureStatus, DigitisationRequest, DigitisationSta
 
 logger = logging.getLogger(__name__)
 
-#: A claim older than this belongs to a worker that died; the work is offered again.
+#: A claim older than this belongs to a worker that died; the work is offered again. The
+#: default of ``DIGITISATION_STALE_CLAIM_SECONDS`` (see ``stale_claim``).
 STALE_CLAIM = timedelta(minutes=30)
 #: Captures waiting longer than this since their hand-over were lost with a broker.
 REENQUEUE_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+
+
+def stale_claim() -> timedelta:
+    """How old a claim must be to be taken over: ``DIGITISATION_STALE_CLAIM_SECONDS`` (longer
+    than the slowest capture or package; the killed-worker tests set a few seconds)."""
+    seconds = getattr(settings, "DIGITISATION_STALE_CLAIM_SECONDS", None)
+    return STALE_CLAIM if seconds is None else timedelta(seconds=seconds)
 
 
 @shared_task(name="virtual_access.process_capture", acks_late=True, reject_on_worker_lost=True)
@@ -41,7 +50,7 @@ def process_capture(capture_id: int) -> str:
         Capture.objects.filter(pk=capture_id)
         .filter(
             Q(status=CaptureStatus.PENDING)
-            | Q(status=CaptureStatus.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=CaptureStatus.PROCESSING, claimed_at__lt=now - stale_claim())
         )
         .update(status=CaptureStatus.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
     )
@@ -75,7 +84,7 @@ def build_package(request_id: int) -> str:
         DigitisationRequest.objects.filter(pk=request_id, status=DigitisationStatus.IN_PROGRESS)
         .filter(
             Q(package_status=PackageStatus.NONE)
-            | Q(package_status=PackageStatus.BUILDING, package_claimed_at__lt=now - STALE_CLAIM)
+            | Q(package_status=PackageStatus.BUILDING, package_claimed_at__lt=now - stale_claim())
         )
         .update(package_status=PackageStatus.BUILDING, package_claimed_at=now)
     )
@@ -112,7 +121,7 @@ def sweep_pipeline() -> int:
         Capture.objects.filter(
             Q(status=CaptureStatus.PENDING)
             & (Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
-            | Q(status=CaptureStatus.PROCESSING, claimed_at__lt=now - STALE_CLAIM)
+            | Q(status=CaptureStatus.PROCESSING, claimed_at__lt=now - stale_claim())
         )
         .filter(attempts__lt=MAX_ATTEMPTS)
         .values_list("pk", flat=True)[:1000]

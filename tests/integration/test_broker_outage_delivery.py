@@ -5,37 +5,17 @@ then a real worker on a live Redis delivers what the sweeper re-offers."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 
 import pytest
-from django.db import connection
 
 from notifications.models import Notification
 
-from .workers import ROOT, running_worker, worker_env
+from .workers import database_url, manage_shell, running_worker, worker_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 DEAD_BROKER = "redis://127.0.0.1:1/15"
-
-
-def database_url() -> str:
-    """The URL of the test database this test process uses, for the other processes."""
-    s = connection.settings_dict
-    if s["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{s['NAME']}"
-    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
-def manage_shell(env: dict[str, str], code: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout.strip().splitlines()[-1]
 
 
 def test_an_approval_during_a_broker_outage_is_mailed_exactly_once_when_it_is_back(

@@ -1,4 +1,5 @@
-"""Start a real ``celery worker`` process for integration tests and stop it afterwards."""
+"""Start a real ``celery worker`` process for integration tests and stop it afterwards; run
+code in another process of the app (a ``manage.py shell``, standing for the web process)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
@@ -62,3 +65,21 @@ def running_worker(env: dict[str, str], queue: str, log: Path) -> Iterator[subpr
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def database_url() -> str:
+    """The URL of the test database this test process uses, for the other processes."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def manage_shell(env: dict[str, str], code: str) -> str:
+    """Run ``code`` in a ``manage.py shell`` with ``env``; its last line of output."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip().splitlines()[-1]

@@ -2,7 +2,8 @@
 
 Imports the 20 ELViS institutions and their facilities from ``data/elvis-inst-coll``, gives each
 a few collections suited to it, fills them with deterministic specimens of real taxa, sets up
-one account per role, and adds visits to NHM and MfN in every stage (``demo.visits``).
+one account per role, and adds visits to NHM and MfN in every stage (``demo.visits``) and
+digitisation requests there, submitted, being imaged and delivered (``demo.digitisation``).
 Idempotent: re-running creates nothing new and resets the demo passwords.
 """
 
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD, ensure_account
+from collections_app.demo.digitisation import seed_digitisation
 from collections_app.demo.plans import INSTITUTIONS, PLANS
 from collections_app.demo.specimens import demo_specimens
 from collections_app.demo.visits import quiet_transitions, seed_visits
@@ -56,12 +58,19 @@ class Command(BaseCommand):
             new = self.specimens(collections, specimens)
             tokens = {a.email: ensure_account(a, institutions) for a in ACCOUNTS}
             visits, unbooked = seed_visits(institutions)
+            digitisations = seed_digitisation(institutions)
         self.stdout.write(
             _(
                 "Demo registry: %(i)d institutions, %(c)d collections, %(s)d new specimens, "
-                "%(v)d new visits."
+                "%(v)d new visits, %(d)d new digitisation requests."
             )
-            % {"i": len(institutions), "c": len(collections), "s": new, "v": visits}
+            % {
+                "i": len(institutions),
+                "c": len(collections),
+                "s": new,
+                "v": visits,
+                "d": digitisations,
+            }
         )
         for warning in unbooked:
             self.stderr.write(_("Demo visit not created: %s") % warning)
