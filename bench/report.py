@@ -256,3 +256,54 @@ def booking_section(args: argparse.Namespace) -> None:
         ("calendar queries constant in the visits", page.queries == page.queries_with_one_visit),
     ):
         print(f"  [{'met' if met else 'NOT MET'}] {goal}")
+
+
+def digitisation_section(args: argparse.Namespace) -> None:
+    """Benchmark 5: processing throughput and memory, and the package (``bench/digitisation``)."""
+    import pyvips
+
+    from . import digitisation
+
+    directory = args.data_dir / "digitisation"
+    pipeline, bare, paths, found = digitisation.throughput(directory, args.quick)
+    count, width, height = digitisation.QUICK if args.quick else digitisation.FULL
+    ratio = pipeline.per_second / bare.per_second
+    _table(
+        f"5a. Images processed per second, one process ({count} images {width}×{height}, "
+        f"1 in {digitisation.TIFF_EVERY} an LZW TIFF; libvips threads: {pyvips.concurrency_get()})",
+        ["loop", "images/s", "s/image", "CPU s/image", "ratio to bare"],
+        [
+            [t.name, f"{t.per_second:.2f}", f"{t.seconds / t.images:.3f}",
+             f"{t.cpu_seconds / t.images:.3f}", f"{t.per_second / bare.per_second:.2f}×"]
+            for t in (pipeline, bare)
+        ],
+    )  # fmt: skip
+    print(f"   first image as measured by the pipeline: {digitisation.describe(found[0])}")
+    master, peaks = digitisation.peak_memory(directory)
+    _table(
+        f"5b. Peak resident memory, one child process each ({master.stat().st_size / 1e6:.0f} MB "
+        f"tiled deflate TIFF, {digitisation.BIG_WIDTH}×{digitisation.BIG_HEIGHT} RGB = "
+        f"{digitisation.BIG_WIDTH * digitisation.BIG_HEIGHT * 3 / 1e6:.0f} MB of pixels)",
+        ["process", "peak MB", "wall s"],
+        [[p.name, f"{p.megabytes:.0f}", f"{p.seconds:.1f}"] for p in peaks],
+    )
+    images = 50 if args.quick else 500
+    built = digitisation.package(directory, images, paths, found)
+    _table(
+        f"5c. Delivery package of {built.images} processed images ({built.files} files: "
+        "master, web, thumbnail each)",
+        ["build", "seconds", "MB", "MB/s", "ratio to bare zip"],
+        [
+            ["packaging.build", f"{built.package_seconds:.2f}", f"{built.package_mb:,.0f}",
+             f"{built.package_mb / built.package_seconds:.0f}", f"{built.ratio:.2f}×"],
+            ["bare zipfile, STORED", f"{built.bare_seconds:.2f}", f"{built.bare_mb:,.0f}",
+             f"{built.bare_mb / built.bare_seconds:.0f}", "1.00×"],
+        ],
+    )  # fmt: skip
+    peak = peaks[0].megabytes
+    for goal, measured, met in (
+        ("pipeline images/s ≥ 1.0× the bare Pillow loop", f"{ratio:.2f}×", ratio >= 1.0),
+        ("peak memory on a 200 MB TIFF master < 300 MB", f"{peak:.0f} MB", peak < 300),
+    ):
+        print(f"  [{'met' if met else 'NOT MET'}] {goal}: {measured}")
+    print(f"  [measured] package build {built.ratio:.2f}× a bare zip of the same files (no goal)")

@@ -5,7 +5,9 @@
 3. the specimens API at page 1 and a deep page under concurrent clients against gunicorn,
    with the SQL queries per request;
 4. visit approvals per second under 8 concurrent approvers with zero overbooked days, and the
-   curator's month calendar at 10,000 visits (``--only booking`` runs this alone).
+   curator's month calendar at 10,000 visits (``--only booking`` runs this alone);
+5. digitisation: images processed per second against a bare Pillow loop, peak memory on a
+   200 MB TIFF master, and the delivery package against a bare zip (``--only digitisation``).
 
 Benchmarks, not tests: numbers are printed, goals marked, nothing fails on a slow machine.
 See bench/README.md for what each number means and how it is measured.
@@ -78,14 +80,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "catalogue", "booking"),
+        choices=("all", "catalogue", "booking", "digitisation"),
         default="all",
-        help="run only the catalogue sections (1–3) or only the visit booking section (4)",
+        help="run only the catalogue sections (1–3), the visit booking section (4) or the "
+        "digitisation section (5)",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: 50,000 rows, 200 queries per shape, 80 requests per API case",
+        help="a smoke run: 50,000 rows, 200 queries per shape, 80 requests per API case, "
+        "40 images of 2000×1500 and a package of 50",
     )
     args = parser.parse_args(argv)
     if args.quick:
@@ -125,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.summary(imports, shapes, api, GOAL_IMPORT_RATIO, GOAL_PEAK_MB, GOAL_SEARCH_P95_MS)
     if args.only in ("all", "booking"):
         report.booking_section(args)
+    if args.only in ("all", "digitisation"):
+        report.digitisation_section(args)
     return 0
 
 
