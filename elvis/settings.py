@@ -187,6 +187,10 @@ DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", de
 DIGITISATION_MAX_PIXELS: int = env.int("DIGITISATION_MAX_PIXELS", default=400_000_000)
 # Private download links of digitisation packages expire after this many days.
 DIGITISATION_LINK_DAYS: int = env.int("DIGITISATION_LINK_DAYS", default=30)
+# The package is built once no capture has come in for this long after the last item was
+# processed: an imaging station uploading an item's second file must not find the request
+# delivered already. Seconds; "Build the package" in the admin does not wait.
+DIGITISATION_PACKAGE_QUIET_SECONDS: int = env.int("DIGITISATION_PACKAGE_QUIET_SECONDS", default=300)
 # A pipeline claim (a capture being processed, a package being built) older than this belongs
 # to a worker that died; the work is offered again. Seconds; default 30 minutes.
 DIGITISATION_STALE_CLAIM_SECONDS: int = env.int("DIGITISATION_STALE_CLAIM_SECONDS", default=1800)

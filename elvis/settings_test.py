@@ -17,6 +17,9 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Digitisation packages are built as soon as the last item is processed (tests that need the
+# quiet period set it themselves).
+os.environ.setdefault("DIGITISATION_PACKAGE_QUIET_SECONDS", "0")
 
 from elvis.settings import *  # noqa: F403
 

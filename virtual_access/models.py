@@ -119,6 +119,8 @@ class DigitisationRequest(core.AccessRequest):
         _("package SHA-256"), max_length=64, blank=True, editable=False
     )
     package_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    #: The package is built from this time on (the quiet period after the last capture).
+    package_due_at = models.DateTimeField(null=True, blank=True, editable=False)
     package_error = models.TextField(_("package error"), blank=True, editable=False)
 
     class Meta(core.AccessRequest.Meta):

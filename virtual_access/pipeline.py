@@ -10,7 +10,9 @@ system's transition) → the requester is notified by the workflow event.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -50,7 +52,14 @@ def enqueue_captures(ids: Iterable[int]) -> None:
 
 
 def capture_stored(capture: Capture) -> None:
-    """A new master: its item is captured, and its processing is queued after commit."""
+    """A new master: its item is captured, and its processing is queued after commit. A
+    package waiting for its quiet period waits again."""
+    DigitisationRequest.objects.filter(
+        pk=capture.item.request_id, package_due_at__isnull=False
+    ).update(
+        package_due_at=timezone.now()
+        + timedelta(seconds=settings.DIGITISATION_PACKAGE_QUIET_SECONDS)
+    )
     DigitisationItem.objects.filter(
         pk=capture.item_id, status__in=(ItemStatus.PENDING, ItemStatus.PROCESSED)
     ).update(status=ItemStatus.CAPTURED)
@@ -103,26 +112,46 @@ def settle_item(item_id: int) -> None:
             request_package(request)
 
 
-def request_package(request: DigitisationRequest) -> None:
-    """Queue the package build after commit (the task claims the build itself)."""
+def request_package(request: DigitisationRequest, *, wait: bool = True) -> None:
+    """Queue the package build after commit (the task claims the build itself).
+
+    With ``wait`` (the pipeline's own request) the build is due only after the quiet period
+    (``DIGITISATION_PACKAGE_QUIET_SECONDS``) and handed to the broker with that countdown;
+    every new capture meanwhile moves it later. A curator's "Build the package" does not wait.
+    """
+    quiet = settings.DIGITISATION_PACKAGE_QUIET_SECONDS if wait else 0
+    due = timezone.now() + timedelta(seconds=quiet)
     DigitisationRequest.objects.filter(pk=request.pk).exclude(
         package_status=PackageStatus.BUILDING
-    ).update(package_status=PackageStatus.NONE, package_error="")
-    request.package_status = PackageStatus.NONE
+    ).update(package_status=PackageStatus.NONE, package_error="", package_due_at=due)
+    request.package_status, request.package_due_at = PackageStatus.NONE, due
     outbox.enqueue_on_commit(
-        _task("virtual_access.build_package"), [request.pk], mark_enqueued=_mark_package_enqueued
+        _task("virtual_access.build_package"),
+        [request.pk],
+        mark_enqueued=_mark_package_enqueued,
+        countdown=quiet or None,
+    )
+
+
+def enqueue_packages(ids: list[int]) -> None:
+    """Hand due packages to the broker again, leaving their state as it is."""
+    outbox.enqueue_on_commit(
+        _task("virtual_access.build_package"), ids, mark_enqueued=_mark_package_enqueued
     )
 
 
 def waiting_packages() -> list[int]:
-    """Requests in progress whose items are all processed and whose package is not built nor
-    being built: a lost ``build_package`` left them (the sweeper queues them again)."""
+    """Requests in progress whose items are all processed and whose package is due but not
+    built nor being built: a lost or early ``build_package`` left them (the sweeper queues
+    them again)."""
     unprocessed = DigitisationItem.objects.filter(request=OuterRef("pk")).exclude(
         status=ItemStatus.PROCESSED
     )
     return list(
         DigitisationRequest.objects.filter(
-            status=DigitisationStatus.IN_PROGRESS, package_status=PackageStatus.NONE
+            status=DigitisationStatus.IN_PROGRESS,
+            package_status=PackageStatus.NONE,
+            package_due_at__lte=timezone.now(),
         )
         .exclude(Exists(unprocessed))
         .values_list("pk", flat=True)[:100]

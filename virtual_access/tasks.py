@@ -82,6 +82,7 @@ def build_package(request_id: int) -> str:
     now = timezone.now()
     claimed = (
         DigitisationRequest.objects.filter(pk=request_id, status=DigitisationStatus.IN_PROGRESS)
+        .exclude(package_due_at__gt=now)  # still quiet: the sweeper hands it over when due
         .filter(
             Q(package_status=PackageStatus.NONE)
             | Q(package_status=PackageStatus.BUILDING, package_claimed_at__lt=now - stale_claim())
@@ -128,6 +129,5 @@ def sweep_pipeline() -> int:
     )
     pipeline.enqueue_captures(stale)
     packages = pipeline.waiting_packages()
-    for pk in packages:
-        pipeline.request_package(DigitisationRequest.objects.get(pk=pk))
+    pipeline.enqueue_packages(packages)
     return len(stale) + len(packages)

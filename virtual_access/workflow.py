@@ -120,7 +120,7 @@ def build_package(request: DigitisationRequest, actor: Any, data: dict[str, Any]
         )  # fmt: skip
     if request.package_status == PackageStatus.BUILDING:
         raise ActionConflict(_("The package is being built."))
-    request_package(request)
+    request_package(request, wait=False)
 
 
 def deliver(request: DigitisationRequest, actor: Any, data: dict[str, Any]) -> None:

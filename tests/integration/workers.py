@@ -29,6 +29,7 @@ def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
         DEBUG="1",
         ELVIS_DATA_DIR=str(data_dir),
         PYTHONUNBUFFERED="1",
+        DIGITISATION_PACKAGE_QUIET_SECONDS="0",
         **extra,
     )
     return env
