@@ -213,6 +213,8 @@ def world(researcher, curator_a, institution_a, collection_a, facility_a, specim
             size=10,
         )
         ids[kind.api_path] = obj.pk
+        if kind.items is not None:
+            ids[f"{kind.api_path}:item"] = obj.items.first().pk
     token, partner_key = issue(partner, "fuzz")
     ids |= {
         "institutions": institution_a.pk,
@@ -232,6 +234,7 @@ def path_ids(path: str, ids: dict) -> dict[str, str]:
     resource = path.split("/")[3]  # /api/v1/<resource>/…
     return {
         "id": str(ids[resource]),
+        "item_pk": str(ids.get(f"{resource}:item", 0)),
         "attachment_pk": str(ids["attachment_pk"]),
         "delivery_pk": str(ids["delivery_pk"]),
     }
