@@ -71,9 +71,13 @@ def kill(worker) -> None:
 
 def send_again(env: dict[str, str], task: str, pk: int) -> str:
     """The same task delivered once more (a duplicate message): it must change nothing."""
-    client = Celery(broker=env["REDIS_URL"], backend=env["REDIS_URL"])
-    result = client.send_task(task, args=[pk], queue=env["CELERY_QUEUE"])
-    return result.get(timeout=60, disable_sync_subtasks=False)
+    # Not the current app: the test process's own tasks must keep running eagerly after this.
+    client = Celery(broker=env["REDIS_URL"], backend=env["REDIS_URL"], set_as_current=False)
+    try:
+        result = client.send_task(task, args=[pk], queue=env["CELERY_QUEUE"])
+        return result.get(timeout=60, disable_sync_subtasks=False)
+    finally:
+        client.close()
 
 
 def redelivered(task: str, first_log: Path, second_log: Path, outcome: str) -> bool:

@@ -14,7 +14,8 @@ def test_a_worker_on_the_filesystem_broker_executes_a_task(tmp_path):
     queue = f"it-{uuid.uuid4().hex[:8]}"
     folder = tmp_path / "celery"
     with running_worker(worker_env(tmp_path), queue, tmp_path / "worker.log"):
-        client = Celery(
+        client = Celery(  # not the current app: the test process's tasks stay eager
+            set_as_current=False,
             broker="filesystem://",
             backend=f"file://{folder / 'results'}",
             broker_transport_options={

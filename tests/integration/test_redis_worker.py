@@ -31,6 +31,6 @@ def test_a_worker_on_the_redis_broker_executes_a_task(tmp_path, redis_url):
     queue = f"it-{uuid.uuid4().hex[:8]}"
     env = worker_env(tmp_path, REDIS_URL=redis_url)
     with running_worker(env, queue, tmp_path / "worker.log"):
-        client = Celery(broker=redis_url, backend=redis_url)
+        client = Celery(broker=redis_url, backend=redis_url, set_as_current=False)
         result = client.send_task("elvis.ping", args=["via redis"], queue=queue)
         assert result.get(timeout=60, disable_sync_subtasks=False) == "via redis"
