@@ -156,7 +156,10 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.axes.login_identifier"
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT: int = env.int("AXES_PROXY_COUNT", default=0)
+# Client addresses (elvis.clientip): the number of trusted reverse proxies in front, for the
+# lock-out above, the API throttles and the logs alike.
+PROXY_COUNT: int = env.int("AXES_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "elvis.clientip.client_ip"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -321,8 +324,6 @@ REST_FRAMEWORK = {
         "elvis.api.throttling.ApiTokenThrottle",
         "elvis.api.throttling.UserThrottle",
     ],
-    # Client addresses behind proxies: the same count as for login lock-outs.
-    "NUM_PROXIES": AXES_IPWARE_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="600/minute"),
         "user": env.str("THROTTLE_USER", default="3000/minute"),

@@ -68,7 +68,7 @@ def test_a_forged_forwarded_header_buys_no_fresh_allowance(api, rates):
 
 def test_behind_a_trusted_proxy_clients_are_told_apart_by_the_forwarded_address(settings, rates):
     rates(anon=1, user=100, token=100)
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.PROXY_COUNT = 1
     proxy = APIClient(REMOTE_ADDR="10.0.0.5")
 
     alice = [proxy.get(URL, HTTP_X_FORWARDED_FOR="forged, 198.51.100.7").status_code for _ in "ab"]

@@ -21,6 +21,8 @@ from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from elvis.clientip import client_ip
+
 from .models import (
     DigitisationRequest,
     DigitisationStatus,
@@ -101,7 +103,7 @@ def usable_link(token: str) -> DownloadLink | None:
 
 
 def log_download(link: DownloadLink, http_request: HttpRequest) -> Download:
-    address = http_request.META.get("REMOTE_ADDR") or None
+    address = client_ip(http_request) or None
     agent = http_request.META.get("HTTP_USER_AGENT", "")[:255]
     return Download.objects.create(link=link, address=address, user_agent=agent)
 

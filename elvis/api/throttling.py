@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from accounts.models import ApiToken
+from elvis.clientip import client_ip
 
 
 class RateThrottle(SimpleRateThrottle):
@@ -35,20 +36,13 @@ class RateThrottle(SimpleRateThrottle):
         raise ImproperlyConfigured(f"No throttle rate is set for the {self.scope!r} scope.")
 
     def get_ident(self, request: Request) -> str:
-        """The client's address: ``REMOTE_ADDR``, or with ``NUM_PROXIES`` trusted proxies in
-        front, the address the outermost of them got the request from (``X-Forwarded-For``).
+        """The client's address, as the login lock-out and the logs see it
+        (``elvis.clientip``).
 
-        DRF's default (``NUM_PROXIES`` unset) keys on the whole ``X-Forwarded-For`` header,
-        which a client writes itself to get a fresh allowance per request; unset means no
-        proxy here.
+        DRF's default keys on the whole ``X-Forwarded-For`` header when ``NUM_PROXIES`` is
+        unset, which a client writes itself to get a fresh allowance per request.
         """
-        remote_addr = request.META.get("REMOTE_ADDR", "")
-        proxies = api_settings.NUM_PROXIES or 0
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-        if proxies == 0 or not forwarded:
-            return remote_addr
-        addresses = [address.strip() for address in forwarded.split(",")]
-        return addresses[-min(proxies, len(addresses))]
+        return client_ip(request)
 
     def wait(self) -> float:
         """Seconds until the oldest request that still counts leaves the window.
