@@ -67,8 +67,14 @@ def test_app_services_use_postgres_and_redis_and_wait_for_them(service):
     assert config["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
-def test_web_health_check_probes_the_health_endpoint():
-    assert "/healthz/" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+def test_web_health_check_probes_the_readiness_endpoint():
+    assert "/readyz/" in " ".join(SERVICES["web"]["healthcheck"]["test"])
+
+
+def test_worker_health_check_pings_its_own_worker():
+    assert "inspect ping -d celery@$$HOSTNAME" in " ".join(
+        SERVICES["worker"]["healthcheck"]["test"]
+    )
 
 
 def test_every_variable_the_settings_read_is_documented_in_env_example():

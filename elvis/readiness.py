@@ -1,0 +1,92 @@
+"""``/readyz/``: is this instance ready to serve? The database, the cache, the Celery broker, a
+worker answering a ping, and media storage, each checked by django-health-check.
+
+``/healthz/`` (``elvis.health``) stays the liveness probe: a process whose broker is down is
+alive (restarting it would not bring the broker back) but not ready, so the two differ on
+purpose. The checks run concurrently, each with a short time budget, so a probe costs at most a
+few seconds even when a service hangs. The answer is JSON, ``{"status": "ok"|"error",
+"checks": {name: "OK" | reason}}``, with 503 when any check fails (django-health-check's own
+view answers 500 and negotiates HTML; load balancers and orchestrators expect 503 for "not
+ready").
+
+The Celery ping is left out when tasks run eagerly (``CELERY_TASK_ALWAYS_EAGER``, the test
+settings): there every task runs inside the web process, which is answering this very request.
+In the embedded ``make run`` mode a real worker runs beside the web server on the filesystem
+broker and answers pings like a worker on Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime
+from typing import Any
+
+from celery.app import app_or_default
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from health_check.base import HealthCheck
+from health_check.checks import Cache, Database, Storage
+from health_check.contrib.celery import Ping
+from health_check.exceptions import ServiceUnavailable
+from health_check.views import HealthCheckView
+
+READINESS_PATH = "/readyz/"
+#: Each check's budget; a broker or worker that takes longer to answer is as good as down here.
+CHECK_TIMEOUT = datetime.timedelta(seconds=2)
+
+
+@dataclasses.dataclass
+class Broker(HealthCheck):
+    """Opens a connection to Celery's broker, whichever transport it is (Redis, AMQP, the
+    embedded filesystem one): django-health-check has checks per broker product only."""
+
+    timeout: datetime.timedelta = dataclasses.field(default=CHECK_TIMEOUT, repr=False)
+
+    def run(self) -> None:
+        app = app_or_default()
+        try:
+            with app.connection_for_write() as connection:
+                connection.ensure_connection(
+                    max_retries=1, interval_start=0, timeout=self.timeout.total_seconds()
+                )
+        except Exception as exc:  # any failure to connect means "not ready", with its class
+            raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc
+
+
+def readiness_checks() -> dict[str, HealthCheck]:
+    """The checks by name, read from the settings on each request (tests override them)."""
+    checks: dict[str, HealthCheck] = {
+        "database": Database(),
+        "cache": Cache(),
+        "broker": Broker(),
+        "storage": Storage(),
+    }
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        # limit=1: answer as soon as one worker replied, rather than waiting out the timeout
+        # for others; the check then asks that worker whether it consumes our queue.
+        checks["celery"] = Ping(timeout=CHECK_TIMEOUT, limit=1)
+    return checks
+
+
+class ReadinessView(HealthCheckView):
+    async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+        checks = readiness_checks()
+        with self.get_executor() as executor:
+            results = await asyncio.gather(
+                *(check.get_result(executor) for check in checks.values())
+            )
+        failed = any(result.error for result in results)
+        return JsonResponse(
+            {
+                "status": "error" if failed else "ok",
+                "checks": {
+                    name: str(result.error) if result.error else "OK"
+                    for name, result in zip(checks, results, strict=True)
+                },
+            },
+            status=503 if failed else 200,
+        )
+
+
+readiness = ReadinessView.as_view()
