@@ -10,6 +10,9 @@ import os
 
 from celery import Celery
 
+# Log records name their task and the request that caused it (connects signal handlers).
+import elvis.logcontext  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "elvis.settings")
 
 app = Celery("elvis")

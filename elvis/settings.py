@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from elvis import csp as elvis_csp
+from elvis import observability
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_guid",
     "accounts",
     "collections_app",
     "elvis.workflow",
@@ -78,6 +80,9 @@ ELVIS_REMINDER_SINKS = [
 
 MIDDLEWARE = [
     "elvis.health.HealthCheckMiddleware",
+    # Request id (X-Request-ID) and client address for every log record of the request.
+    "django_guid.middleware.guid_middleware",
+    "elvis.logcontext.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every answer (the guards' below included) carries these headers.
     "csp.middleware.CSPMiddleware",
@@ -121,6 +126,9 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A persistent connection the database server dropped (restart, failover, idle timeout) is
+# replaced before a request uses it, instead of failing that request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serves the embedded mode; WAL and a busy timeout let the worker and the web
     # process write the same file without "database is locked" errors.
@@ -217,6 +225,8 @@ if EMAIL_BACKEND.endswith("filebased.EmailBackend"):
 else:
     vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="ELViS <elvis@localhost>")
+# Seconds an SMTP connection may block; a hung mail server must not hold a worker forever.
+EMAIL_TIMEOUT: int = env.int("EMAIL_TIMEOUT", default=10)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Production safety: on unless DEBUG, each overridable (e.g. TLS terminated by a proxy).
@@ -274,6 +284,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_IMPORTS = ["elvis.tasks"]
 CELERY_TASK_DEFAULT_QUEUE: str = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# No task runs for ever: the soft limit raises SoftTimeLimitExceeded inside the task (which
+# records the failure like any other), the hard one kills its process a minute later. Below
+# DIGITISATION_STALE_CLAIM_SECONDS, after which the work would be offered again anyway.
+CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500)
+CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=1560)
+# Results are stored only for tasks whose result someone reads (elvis.ping, which the worker
+# integration tests wait on); every other task records its outcome in the database.
+CELERY_TASK_IGNORE_RESULT = True
+# The worker logs through LOGGING (JSON lines, request and task ids) rather than its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict = {
     # Re-offer e-mails a broker outage left behind (see notifications.tasks).
     "sweep-outbox": {"task": "notifications.sweep_outbox", "schedule": 60.0},
@@ -370,14 +390,27 @@ CACHES = {
     )
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        # libvips reports every operation at INFO (pre-shrink, thread pools …).
-        "pyvips": {"level": "WARNING"},
-    },
+# Operations: errors that reach someone and logs a machine can read (elvis/observability.py).
+# ADMINS="Ada Admin <ada@example.org>, ops@example.org": 500s are mailed to them.
+ADMINS = observability.parse_admins(env.str("ADMINS", default=""))
+SENTRY_DSN: str = env.str("SENTRY_DSN", default="")
+SENTRY_ENABLED = observability.init_sentry(
+    SENTRY_DSN,
+    environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)
+# JSON lines in production, text for a person in development.
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'text'.")
+LOGGING = observability.logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"), json=LOG_FORMAT == "json"
+)
+# Request ids (django-guid): an incoming X-Request-ID is kept if it is a UUID (a proxy's or a
+# partner's), otherwise one is made; either way it is returned in X-Request-ID.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": False,
 }

@@ -17,6 +17,8 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SESSION_COOKIE_SECURE", "false")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "false")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Production's log format, whatever a developer's .env says (tests read the JSON lines).
+os.environ.setdefault("LOG_FORMAT", "json")
 # Digitisation packages are built as soon as the last item is processed (tests that need the
 # quiet period set it themselves).
 os.environ.setdefault("DIGITISATION_PACKAGE_QUIET_SECONDS", "0")

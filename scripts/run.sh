@@ -19,8 +19,9 @@ fi
 "$BIN/python" manage.py seed_demo
 
 mkdir -p var/log
+# The worker logs through Django's LOGGING (to standard error), not a --logfile of its own.
 "$BIN/celery" -A elvis worker --beat --loglevel=INFO --concurrency=2 \
-  --logfile=var/log/worker.log &
+  >>var/log/worker.log 2>&1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
 echo "Celery worker (pid $worker) running; its log is var/log/worker.log"
