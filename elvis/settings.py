@@ -284,9 +284,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_IMPORTS = ["elvis.tasks"]
 CELERY_TASK_DEFAULT_QUEUE: str = env.str("CELERY_QUEUE", default="celery")
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-# No task runs for ever: the soft limit raises SoftTimeLimitExceeded inside the task (which
-# records the failure like any other), the hard one kills its process a minute later. Below
-# DIGITISATION_STALE_CLAIM_SECONDS, after which the work would be offered again anyway.
+# No task runs for ever: the soft limit raises SoftTimeLimitExceeded inside the task (handled
+# like any other error: recorded, or retried), the hard one kills its process a minute later.
+# Below DIGITISATION_STALE_CLAIM_SECONDS, after which the work is offered again anyway.
 CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500)
 CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=1560)
 # Results are stored only for tasks whose result someone reads (elvis.ping, which the worker
