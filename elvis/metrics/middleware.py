@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -71,7 +72,13 @@ class RequestMetricsMiddleware(PrometheusAfterMiddleware):
     """django-prometheus's per-view metrics, with any HTTP method outside the standard ones
     counted as one label value: a client inventing methods must not invent time series."""
 
-    def label_metric(self, metric, request, response=None, **labels):
+    def label_metric(
+        self,
+        metric: Any,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        **labels: str,
+    ) -> Any:
         if "method" in labels:
             labels["method"] = self._method(request)
         return super().label_metric(metric, request, response, **labels)
