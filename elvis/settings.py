@@ -268,7 +268,8 @@ elif _broker_scheme in {"redis", "rediss", "redis+socket"}:
     _default_result_backend = REDIS_URL or CELERY_BROKER_URL
 else:
     # RabbitMQ (amqp://, amqps://; or another kombu transport): results in Redis when there is
-    # one, else sent back to the caller as AMQP messages (rpc://), which is all ELViS reads.
+    # one, else sent back as AMQP messages to the caller that waits for them (rpc://): ELViS
+    # itself reads no task's result, so no result store is needed.
     _default_result_backend = REDIS_URL or "rpc://"
 CELERY_RESULT_BACKEND: str = env.str("CELERY_RESULT_BACKEND", default="") or _default_result_backend
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
