@@ -8,6 +8,7 @@ and Redis. With ``DEBUG`` off the defaults are production-safe and ``SECRET_KEY`
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -79,7 +80,11 @@ ELVIS_REMINDER_SINKS = [
 ]
 
 MIDDLEWARE = [
+    # /metrics for Prometheus (bearer token), answered before anything else, like /healthz/.
+    "elvis.metrics.middleware.MetricsEndpointMiddleware",
     "elvis.health.HealthCheckMiddleware",
+    # Request metrics (django-prometheus): this one first, RequestMetricsMiddleware last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Request id (X-Request-ID) and client address for every log record of the request.
     "django_guid.middleware.guid_middleware",
     "elvis.logcontext.ClientAddressMiddleware",
@@ -99,6 +104,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Latency per view (the URL's name) and method, as django-prometheus measures it.
+    "elvis.metrics.middleware.RequestMetricsMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -244,19 +251,15 @@ CONTENT_SECURITY_POLICY = elvis_csp.policy(BASE_DIR)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport, so that a real
-# worker process (started by `make run`) still executes every task without a broker server.
+# Celery. The broker is CELERY_BROKER_URL (redis://… or amqp://… for RabbitMQ), else REDIS_URL;
+# with neither, kombu's filesystem transport, so that a real worker process (started by
+# `make run`) still executes every task without a broker server.
 REDIS_URL: str = env.str("REDIS_URL", default="")
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 CELERY_DATA_DIR = DATA_DIR / "celery"
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    # An unacknowledged task (acks_late) of a worker that died is delivered again after this
-    # many seconds; longer than the longest task, or a slow task would run twice.
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
-        "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)
-    }
-else:
+_broker_scheme = CELERY_BROKER_URL.split("://", 1)[0]
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if not CELERY_BROKER_URL:
     for sub in ("in", "processed", "results", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
@@ -270,7 +273,21 @@ else:
         # readiness probe's ping (elvis.readiness) well within its budget.
         "polling_interval": 0.2,
     }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_DATA_DIR / 'results'}"
+    _default_result_backend = f"file://{CELERY_DATA_DIR / 'results'}"
+elif _broker_scheme in {"redis", "rediss", "redis+socket"}:
+    # An unacknowledged task (acks_late) of a worker that died is delivered again after this
+    # many seconds; longer than the longest task, or a slow task would run twice. (RabbitMQ
+    # needs no such option: it gives a dead worker's tasks back when its connection drops.)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)
+    }
+    _default_result_backend = REDIS_URL or CELERY_BROKER_URL
+else:
+    # RabbitMQ (amqp://, amqps://; or another kombu transport): results in Redis when there is
+    # one, else sent back as AMQP messages to the caller that waits for them (rpc://): ELViS
+    # itself reads no task's result, so no result store is needed.
+    _default_result_backend = REDIS_URL or "rpc://"
+CELERY_RESULT_BACKEND: str = env.str("CELERY_RESULT_BACKEND", default="") or _default_result_backend
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -389,6 +406,16 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# Metrics (elvis.metrics): /metrics answers a scrape with `Authorization: Bearer METRICS_TOKEN`,
+# and does not exist without a token. Several processes (gunicorn workers, Celery workers) each
+# write their counts to their own folder PROMETHEUS_MULTIPROC_DIR (prometheus_client's variable,
+# set in the process's real environment) under one shared METRICS_DIR, whose files /metrics
+# merges; unset, /metrics shows its own process's metrics only.
+METRICS_TOKEN: str = env.str("METRICS_TOKEN", default="")
+METRICS_DIR: str = env.str("METRICS_DIR", default="") or os.environ.get(
+    "PROMETHEUS_MULTIPROC_DIR", ""
+)
 
 # Operations: errors that reach someone and logs a machine can read (elvis/observability.py).
 # ADMINS="Ada Admin <ada@example.org>, ops@example.org": 500s are mailed to them.

@@ -21,20 +21,31 @@ def _one_today_per_session(monkeypatch) -> None:
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: SESSION_TODAY)
 
 
-def pytest_report_header(config) -> str:
-    if os.environ.get("TEST_REDIS_URL"):
-        return f"Redis broker tests: on ({os.environ['TEST_REDIS_URL']})"
-    return "Redis broker tests: NOT RUN (set TEST_REDIS_URL=redis://127.0.0.1:6379/15; CI does)"
+#: Broker integration tests: marker → the variable that names the broker, and an example URL.
+BROKER_MARKERS = {
+    "redis": ("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    "rabbitmq": ("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+}
+
+
+def pytest_report_header(config) -> list[str]:
+    lines = []
+    for marker, (variable, example) in BROKER_MARKERS.items():
+        name = "Redis" if marker == "redis" else "RabbitMQ"
+        if os.environ.get(variable):
+            lines.append(f"{name} broker tests: on ({os.environ[variable]})")
+        else:
+            lines.append(f"{name} broker tests: NOT RUN (set {variable}={example}; CI does)")
+    return lines
 
 
 def pytest_collection_modifyitems(config, items) -> None:
-    """Without TEST_REDIS_URL the Redis broker tests are deselected, and the header says so."""
-    if os.environ.get("TEST_REDIS_URL"):
-        return
-    redis_items = [item for item in items if item.get_closest_marker("redis")]
-    if redis_items:
-        config.hook.pytest_deselected(items=redis_items)
-        items[:] = [item for item in items if not item.get_closest_marker("redis")]
+    """A broker's tests are deselected when its variable is unset, and the header says so."""
+    off = {m for m, (variable, _) in BROKER_MARKERS.items() if not os.environ.get(variable)}
+    deselected = [item for item in items if any(item.get_closest_marker(m) for m in off)]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
 
 
 @pytest.fixture

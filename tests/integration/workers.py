@@ -16,14 +16,20 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
+#: The test process's own choices, never a worker's: a worker gets what a test gives it.
+NOT_INHERITED = {
+    "DJANGO_SETTINGS_MODULE",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "REDIS_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_RESULT_BACKEND",
+    "PROMETHEUS_MULTIPROC_DIR",
+}
+
 
 def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a production-like worker: real settings, no eager mode."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "CELERY_TASK_ALWAYS_EAGER", "REDIS_URL"}
-    }
+    env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
     env.update(
         DJANGO_SETTINGS_MODULE="elvis.settings",
         DEBUG="1",
