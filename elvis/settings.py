@@ -355,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "elvis.api.schema.add_error_responses",
         "elvis.api.idempotency.document_idempotency",
         "elvis.api.pagination.document_link_header",
+        "webhooks.api.schema.document_deliveries",
     ],
 }
 

@@ -197,3 +197,17 @@ def test_the_deprecated_elvis_headers_are_still_sent(subscribed, receiver, make_
     assert received.headers["ELViS-Event"] == "loan.approved"
     assert received.headers["ELViS-Delivery"] == received.headers["webhook-id"]
     assert elvis_signature_verifies(secret, received)
+
+
+def test_the_schema_describes_the_delivery_and_its_headers(api):
+    document = api.get("/api/v1/schema/", {"format": "json"}).json()
+
+    delivery = document["x-webhooks"]["delivery"]["post"]
+    headers = {p["name"]: p for p in delivery["parameters"]}
+    body = delivery["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert document["components"]["schemas"][body.rsplit("/", 1)[-1]]["properties"]["id"]
+    for name in ("webhook-id", "webhook-timestamp", "webhook-signature"):
+        assert headers[name]["required"] and not headers[name].get("deprecated"), name
+    for name in ("ELViS-Delivery", "ELViS-Timestamp", "ELViS-Signature"):
+        assert headers[name]["deprecated"], name
+        assert "2027-05-31" in headers[name]["description"], name
