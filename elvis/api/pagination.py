@@ -233,7 +233,7 @@ LINK_HEADER = {
     ),
     "schema": {"type": "string"},
     "example": '<https://elvis.example.org/api/v1/institutions/?page=3>; rel="next", '
-    '<https://elvis.example.org/api/v1/institutions/?page=1>; rel="prev"',
+    '<https://elvis.example.org/api/v1/institutions/>; rel="prev"',
 }
 
 
