@@ -395,6 +395,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "elvis.api.schema.add_error_responses",
         "elvis.api.idempotency.document_idempotency",
+        "elvis.api.pagination.document_link_header",
+        "webhooks.api.schema.document_deliveries",
     ],
 }
 

@@ -36,6 +36,7 @@ default postgres://postgres@127.0.0.1:5432):
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -630,11 +631,17 @@ class Follower:
             raise CheckFailed("the guide never exported WEBHOOK_SECRET for its receiver")
         body = json.dumps({"id": "forged", "event": "loan.approved", "sequence": 99, "data": {}})
         now = int(time.time())
+        another_secret = "whsec_" + base64.b64encode(os.urandom(32)).decode()
         forgeries = {
             "no signature": {},
-            "signed with another secret": sign("whsec_not-the-secret", now, body),
-            "signed 10 minutes ago": sign(secret, now - 600, body),
-            "signature of another body": sign(secret, now, body + " "),
+            "signed with another secret": sign(another_secret, "forged", now, body),
+            "signed 10 minutes ago": sign(secret, "forged", now - 600, body),
+            "signature of another body": sign(secret, "forged", now, body + " "),
+            "signature of another webhook-id": {
+                **sign(secret, "another", now, body),
+                "webhook-id": "forged",
+            },
+            "signed only with the deprecated ELViS-Signature": sign_deprecated(secret, now, body),
         }
         before = len(self.received())
         for what, headers in forgeries.items():
@@ -646,8 +653,21 @@ class Follower:
         say(f"  the receiver refused {len(forgeries)} forged deliveries with 401")
 
 
-def sign(secret: str, timestamp: int, body: str) -> dict[str, str]:
-    """Headers as ELViS signs them (docs/webhooks.md), computed here independently."""
+def sign(secret: str, message_id: str, timestamp: int, body: str) -> dict[str, str]:
+    """Standard Webhooks headers as ELViS signs them (docs/webhooks.md), computed here
+    independently: the key is the base64 after ``whsec_``."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    message = f"{message_id}.{timestamp}.{body}".encode()
+    digest = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": f"v1,{digest}",
+    }
+
+
+def sign_deprecated(secret: str, timestamp: int, body: str) -> dict[str, str]:
+    """ELViS's deprecated headers, which the guide's receiver must not rely on."""
     message = f"{timestamp}.{body}".encode()
     digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return {"ELViS-Timestamp": str(timestamp), "ELViS-Signature": f"v1={digest}"}

@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import re
 import shlex
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
+import uuid
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 
@@ -19,10 +25,11 @@ import pytest
 
 from accounts.management.commands.issue_api_token import Command as IssueApiToken
 from webhooks.events import PING, known_events
-from webhooks.signing import signature_header
+from webhooks.signing import generate_secret, standard_signature_header
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "partner-guide.md"
+DEV_REQUIREMENTS = ROOT / "requirements-dev.txt"
 
 
 def _load_checker() -> ModuleType:
@@ -67,8 +74,9 @@ def test_the_steps_go_from_a_token_to_a_verified_redelivery_in_order():
         ("run", "", "updated_after="),
         ("run", "", "Idempotency-Key: $KEY"),
         ("run", "", "/api/v1/webhooks/"),
+        ("run", "", "pip install --quiet standardwebhooks=="),
         ("file", "receiver.py", ""),
-        ("run", "", "python3 receiver.py"),
+        ("run", "", "receiver-venv/bin/python receiver.py"),
         ("run", "", "/ping/"),
         ("await", PING, ""),
         ("researcher-submits-loan", "", ""),
@@ -109,19 +117,19 @@ def test_the_subscription_asks_for_known_events_including_every_one_awaited():
     assert awaited - {PING} <= subscribed
 
 
-def receiver_namespace(monkeypatch) -> dict:
+def receiver_namespace(monkeypatch, secret: str) -> dict:
     """The guide's receiver.py, run without its last statement (serving forever)."""
     source = directive("file", "receiver.py").body
     module = ast.parse(source)
     *definitions, serve = module.body
     assert "serve_forever" in ast.unparse(serve)
-    monkeypatch.setenv("WEBHOOK_SECRET", "whsec_partner-guide-test")
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
     namespace: dict = {"__name__": "receiver"}
     exec(compile(ast.Module(definitions, type_ignores=[]), "receiver.py", "exec"), namespace)
     return namespace
 
 
-def test_the_receiver_uses_only_the_standard_library_and_the_guides_settings(monkeypatch):
+def test_the_receiver_uses_the_standard_library_and_the_pinned_standardwebhooks(monkeypatch):
     module = ast.parse(directive("file", "receiver.py").body)
     imported = {
         name.split(".")[0]
@@ -131,28 +139,68 @@ def test_the_receiver_uses_only_the_standard_library_and_the_guides_settings(mon
             [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
         )
     }
+    pinned = re.search(r"^standardwebhooks==(\S+)$", DEV_REQUIREMENTS.read_text(), re.MULTILINE)
 
-    namespace = receiver_namespace(monkeypatch)
+    namespace = receiver_namespace(monkeypatch, generate_secret())
 
-    assert imported <= sys.stdlib_module_names
+    assert imported - sys.stdlib_module_names == {"standardwebhooks"}
+    assert f"standardwebhooks=={pinned[1]}" in directive("run", "install-library").body
     assert namespace["EVENTS_FILE"] == check.EVENTS_FILE
     assert namespace["PORT"] == 8765
-    assert namespace["TOLERANCE"] == 300
 
 
-def test_the_receiver_accepts_what_elvis_signs_and_refuses_anything_else(monkeypatch):
-    verified = receiver_namespace(monkeypatch)["verified"]
-    secret, body, now = "whsec_partner-guide-test", b'{"event":"loan.submitted"}', int(time.time())
+@pytest.fixture
+def running_receiver(monkeypatch, tmp_path, capsys):
+    """The guide's receiver serving on a free port (in tmp_path): (post, secret, printed)."""
+    monkeypatch.chdir(tmp_path)
+    secret = generate_secret()
+    handler = receiver_namespace(monkeypatch, secret)["Receiver"]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
 
-    def header(*secrets: str, at: int = now, signed: bytes = body) -> str:
-        return signature_header(secrets, at, signed)
+    def post(body: bytes, headers: dict[str, str]) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_address[1]}/elvis/hooks", body, headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
 
-    assert verified(str(now), header(secret), body)
-    assert verified(str(now), header("whsec_old", secret), body)  # right after a rotation
-    assert not verified(str(now), header("whsec_someone-else"), body)
-    assert not verified(str(now), header(secret, signed=body + b" "), body)
-    assert not verified(str(now - 301), header(secret, at=now - 301), body)
-    assert not verified("", "", body)
+    yield post, secret, lambda: capsys.readouterr().out
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_receiver_accepts_what_elvis_signs_once_and_refuses_anything_else(running_receiver):
+    post, secret, printed = running_receiver
+    event_id, now = str(uuid.uuid4()), int(time.time())
+    body = json.dumps(
+        {"id": event_id, "event": "loan.submitted", "sequence": 1, "data": {"reference": "L-1"}}
+    ).encode()
+
+    def signed(*secrets: str, at: int = now, signed: bytes = body) -> dict:
+        return {
+            "webhook-id": event_id,
+            "webhook-timestamp": str(at),
+            "webhook-signature": standard_signature_header(secrets, event_id, at, signed),
+        }
+
+    assert post(body, signed(secret)) == 204
+    assert post(body, signed(generate_secret(), secret)) == 204  # right after a rotation
+    assert post(body, signed(generate_secret())) == 401
+    assert post(body, signed(secret, signed=body + b" ")) == 401
+    assert post(body, {**signed(secret), "webhook-id": str(uuid.uuid4())}) == 401
+    assert post(body, signed(secret, at=now - 301)) == 401
+    assert post(body, {}) == 401
+    lines = printed().splitlines()
+    assert lines[0].strip() == f"verified loan.submitted L-1 sequence 1 id {event_id}"
+    assert lines[1].endswith("(duplicate: already handled)")
+    assert len(lines) == 2
+    assert len(Path(check.EVENTS_FILE).read_text().splitlines()) == 2
 
 
 def test_the_guide_links_the_webhook_reference_and_the_api_docs():

@@ -1,4 +1,5 @@
-"""One POST of a delivery: signed, to a checked address, and what came of it.
+"""One POST of a delivery: signed (Standard Webhooks, and ELViS's deprecated scheme), to a
+checked address, and what came of it.
 
 urllib3 is used directly (not requests) because the connection must go to the address that the
 SSRF check approved while TLS still names and verifies the URL's host: a pool per attempt,
@@ -17,7 +18,7 @@ from django.utils.http import parse_http_date_safe
 from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 from .models import Delivery
-from .signing import signature_header
+from .signing import signature_header, standard_signature_header
 from .ssrf import RefusedURL, Target, resolve
 
 USER_AGENT = "ELViS-Webhooks/1"
@@ -51,16 +52,22 @@ class Outcome:
 
 
 def headers(delivery: Delivery, body: bytes, now: float | None = None) -> dict[str, str]:
+    """The headers of one attempt: Standard Webhooks' (``webhook-id`` is the event id, the same
+    on every attempt and redelivery, for receivers to deduplicate on) and, until the end of
+    their deprecation window (docs/webhooks.md), ELViS's own."""
     timestamp = int(now if now is not None else time.time())
+    secrets_ = delivery.subscription.signing_secrets()
+    event_id = str(delivery.event_id)
     return {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        "webhook-id": event_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": standard_signature_header(secrets_, event_id, timestamp, body),
         "ELViS-Event": delivery.event,
-        "ELViS-Delivery": str(delivery.event_id),
+        "ELViS-Delivery": event_id,
         "ELViS-Timestamp": str(timestamp),
-        "ELViS-Signature": signature_header(
-            delivery.subscription.signing_secrets(), timestamp, body
-        ),
+        "ELViS-Signature": signature_header(secrets_, timestamp, body),
     }
 
 

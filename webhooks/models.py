@@ -96,7 +96,7 @@ class Subscription(models.Model):
         return [self.secret]
 
     def rotate_secret(self, keep_previous_for: timedelta = ROTATION_OVERLAP) -> str:
-        """Issue a new secret. The old one keeps signing (as a second ``v1=``) for
+        """Issue a new secret. The old one keeps signing (a second signature in each header) for
         ``keep_previous_for``, so deliveries in flight still verify while the receiver is
         switched over; zero drops it at once (a leaked secret)."""
         self.previous_secret = self.secret if keep_previous_for else ""

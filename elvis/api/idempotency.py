@@ -4,7 +4,11 @@ For POST creates, transitions, comments and attachments (the handlers decorated 
 ``idempotent``). The header is optional; when sent:
 
 - it is 1 to 255 printable ASCII characters (else 400), and belongs to the caller: keys of
-  different users never meet;
+  different users never meet. The IETF draft (draft-ietf-httpapi-idempotency-key-header)
+  makes the header a Structured Field string, ``Idempotency-Key: "abc"``, while most clients
+  send the bare ``abc``: both name the key ``abc``. A value that starts with a double quote is
+  read as such a string (escapes included, spaces allowed inside), and malformed quoting is a
+  400 saying what is wrong, rather than a key that silently differs from the intended one;
 - the first request reserves the key in a row committed on its own, then runs; its answer
   (status and JSON body, whatever the status below 500) is stored in the same transaction as
   the request's changes, so either both happen or neither does. A 5xx stores nothing and
@@ -31,6 +35,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import http_sf
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -50,7 +55,12 @@ from .schema import error_response
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+#: A bare key: printable ASCII without spaces, not starting with a double quote (the quoted form).
+KEY_PATTERN = re.compile(r"[\x21\x23-\x7e][\x21-\x7e]{0,254}")
+KEY_MAX_LENGTH = 255
+#: Either form, as the schema documents it: a bare key, or a Structured Field string whose
+#: characters (an escaped ``\"`` or ``\\`` counting as one) are the 1 to 255 of the key.
+HEADER_PATTERN = r'^(?:[!#-~][!-~]{0,254}|"(?:[ !#-\[\]-~]|\\["\\]){1,255}")$'
 #: A reservation this old with no answer belongs to a request whose process died.
 STALE_RESERVATION = timedelta(minutes=5)
 
@@ -59,12 +69,13 @@ Handler = Callable[..., Response]
 IDEMPOTENCY_PARAMETERS = [
     OpenApiParameter(
         HEADER,
-        {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+        {"type": "string", "pattern": HEADER_PATTERN},
         OpenApiParameter.HEADER,
         description=_(
             "Optional. A key of your choice (e.g. a UUID), unique per intended change: a retry "
             "with the same key and body returns the first answer and changes nothing again. "
-            "Kept 24 hours."
+            'Kept 24 hours. Bare (abc) or quoted as the IETF draft writes it ("abc"): both are '
+            "the same key."
         ),
     ),
     OpenApiParameter(
@@ -103,14 +114,10 @@ def idempotent(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     def wrapper(view: APIView, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None or not request.user.is_authenticated:
+        header = request.headers.get(HEADER)
+        if header is None or not request.user.is_authenticated:
             return handler(view, request, *args, **kwargs)
-        if not KEY_PATTERN.fullmatch(key):
-            raise ValidationError(
-                {HEADER: [_("Use 1 to 255 printable ASCII characters, without spaces.")]}
-            )
-        record = _reserve(request, key)
+        record = _reserve(request, key_of(header))
         if record.response_status is not None:
             return _replay(record)
         try:
@@ -130,6 +137,42 @@ def idempotent(handler: Handler) -> Handler:
         return response
 
     return wrapper
+
+
+def key_of(header: str) -> str:
+    """The key an ``Idempotency-Key`` header names; a 400 for one that names none.
+
+    ``"abc"`` (a Structured Field string, RFC 9651, as the IETF draft defines the header) and
+    ``abc`` are the same key, so a client that follows the draft and one that does not can retry
+    each other's requests.
+    """
+    if not header.lstrip(" ").startswith('"'):
+        if not KEY_PATTERN.fullmatch(header):
+            raise ValidationError(
+                {HEADER: [_("Use 1 to 255 printable ASCII characters, without spaces.")]}
+            )
+        return header
+    try:
+        key, parameters = http_sf.parse(header.encode("latin-1"), tltype="item")
+    except (UnicodeEncodeError, http_sf.StructuredFieldError) as exc:
+        problem = str(exc) if isinstance(exc, http_sf.StructuredFieldError) else "not ASCII"
+        raise ValidationError(
+            {
+                HEADER: [
+                    _('A quoted key must be one Structured Field string, e.g. "abc": %(problem)s.')
+                    % {"problem": problem}
+                ]
+            }
+        ) from None
+    if parameters:
+        raise ValidationError(
+            {HEADER: [_("Send the quoted key alone, without ;parameters after it.")]}
+        )
+    if not 1 <= len(key) <= KEY_MAX_LENGTH:
+        raise ValidationError(
+            {HEADER: [_("The key between the quotes must be 1 to 255 characters.")]}
+        )
+    return str(key)
 
 
 def fingerprint(request: Request) -> str:

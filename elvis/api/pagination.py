@@ -6,6 +6,9 @@ DRF's default silently falls back to page size 50 on ``?page_size=abc`` and answ
 Small lists page by number (``StrictPageNumberPagination``, with a ``count``). Lists of millions
 of rows page by position (``KeysetPagination``): no count, and page 10,000 costs what page 1
 does.
+
+Both also send the body's ``next``/``previous`` as an RFC 8288 ``Link`` header (``rel="next"``,
+``rel="prev"``), which generic HTTP clients and crawlers follow without knowing our body.
 """
 
 from __future__ import annotations
@@ -59,11 +62,33 @@ class StrictPageSizeMixin:
         return size
 
 
+def with_link_header(response: Response, *, next_url: str | None, prev_url: str | None) -> Response:
+    """The page's ``next``/``previous`` URLs also as an RFC 8288 ``Link`` header,
+    ``<url>; rel="next", <url>; rel="prev"``: the same URLs as the body's, and no header when
+    the list fits one page.
+
+    The URLs come from ``replace_query_param``/``remove_query_param``, which percent-encode the
+    query, on the request's already escaped path: no ``<``, ``>`` or space inside them.
+    """
+    links = [(next_url, "next"), (prev_url, "prev")]
+    value = ", ".join(f'<{url}>; rel="{relation}"' for url, relation in links if url)
+    if value:
+        response["Link"] = value
+    return response
+
+
 class StrictPageNumberPagination(StrictPageSizeMixin, PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         if request.query_params.get(self.page_query_param) != "last":
             _positive_int(request, self.page_query_param)
         return super().paginate_queryset(queryset, request, view)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return with_link_header(
+            super().get_paginated_response(data),
+            next_url=self.get_next_link(),
+            prev_url=self.get_previous_link(),
+        )
 
 
 class _Row(Func):
@@ -119,8 +144,11 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         return self.page
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response(
-            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        next_url, prev_url = self.get_next_link(), self.get_previous_link()
+        return with_link_header(
+            Response({"next": next_url, "previous": prev_url, "results": data}),
+            next_url=next_url,
+            prev_url=prev_url,
         )
 
     def get_next_link(self) -> str | None:
@@ -195,6 +223,36 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
                 ),
             )
         ]
+
+
+LINK_HEADER = {
+    "description": (
+        'RFC 8288 links to the pages next to this one: `<url>; rel="next"` and '
+        '`<url>; rel="prev"`, the same URLs as the body\'s `next` and `previous`; '
+        "absent on a list that fits one page."
+    ),
+    "schema": {"type": "string"},
+    "example": '<https://elvis.example.org/api/v1/institutions/?page=3>; rel="next", '
+    '<https://elvis.example.org/api/v1/institutions/>; rel="prev"',
+}
+
+
+def document_link_header(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular post-processing hook: the ``Link`` header on every paginated answer.
+
+    A paginated answer is recognised by its shape (both paginators answer ``next``,
+    ``previous`` and ``results``), so a list added later, or an ``@action`` that paginates,
+    is documented without naming it here.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for operations in result.get("paths", {}).values():
+        answer = operations.get("get", {}).get("responses", {}).get("200", {})
+        schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
+        if "$ref" in schema:
+            schema = schemas.get(schema["$ref"].rsplit("/", 1)[-1], {})
+        if {"next", "previous", "results"} <= set(schema.get("properties", {})):
+            answer.setdefault("headers", {})["Link"] = LINK_HEADER
+    return result
 
 
 def after_position(ordering: list[str], position: list[Any]) -> GreaterThan | LessThan:

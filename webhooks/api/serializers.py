@@ -80,7 +80,10 @@ class WebhookSerializer(serializers.ModelSerializer):
 class WebhookWithSecretSerializer(WebhookSerializer):
     secret = serializers.CharField(
         read_only=True,
-        help_text=_("The signing key: shown in this answer only. Store it safely."),
+        help_text=_(
+            "The signing key, a Standard Webhooks secret (whsec_ and the base64 of 32 bytes): "
+            "shown in this answer only. Store it safely."
+        ),
     )
     previous_secret_expires_at = serializers.DateTimeField(
         read_only=True,
@@ -107,7 +110,9 @@ class RotateSecretSerializer(serializers.Serializer):
 class EnvelopeSerializer(serializers.Serializer):
     """The JSON body POSTed to the subscriber (see the webhooks guide)."""
 
-    id = serializers.UUIDField(help_text=_("Event id; the same on every attempt."))
+    id = serializers.UUIDField(
+        help_text=_("Event id, also the webhook-id header; the same on every attempt.")
+    )
     event = serializers.CharField()
     created_at = serializers.DateTimeField()
     sequence = serializers.IntegerField(

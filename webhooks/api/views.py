@@ -95,8 +95,10 @@ class DeliveryFilterSet(RegistryFilterSet):
 class WebhookViewSet(viewsets.ModelViewSet):
     """Subscriptions of the institutions the caller manages (as coordinator or API client).
 
-    Each delivery is a signed POST of a JSON envelope; see the webhooks guide for the headers,
-    the signature, retries and ordering.
+    Each delivery is a POST of a JSON envelope signed as Standard Webhooks sign (`webhook-id`,
+    the event id; `webhook-timestamp`; `webhook-signature`), to verify with a standardwebhooks
+    library and the secret (`x-webhooks` in this document describes it); see the webhooks guide
+    for retries, ordering and the deprecated ELViS-* headers.
     """
 
     serializer_class = WebhookSerializer
