@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # Country names, translated, for institutions' countries (forms, filters, the API).
+    "django_countries",
     "accounts",
     "collections_app",
     "elvis.workflow",
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's preferred language (profile) wins over the cookie and the browser.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
@@ -158,8 +162,14 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT: int = env.int("AXES_PROXY_COUNT", default=0)
 
+# Languages: the pages and e-mails are translated (locale/); English is the default. Each
+# e-mail is rendered in its recipient's preferred language (accounts.User.preferred_language).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kosovo is a user-assigned code (not ISO 3166-1) that GBIF and GRSciColl use: django-countries
+# knows it only when told.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
