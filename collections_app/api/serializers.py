@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from collections_app.countries import validate_country_code
+from collections_app.countries import country_code_shape, validate_country_code
 from collections_app.models import (
     Collection,
     Facility,
@@ -48,7 +48,7 @@ class CountryCodeField(serializers.CharField):
         kwargs.setdefault("max_length", 2)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("required", False)
-        kwargs.setdefault("validators", [validate_country_code])
+        kwargs.setdefault("validators", [country_code_shape, validate_country_code])
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
