@@ -10,6 +10,7 @@ from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views import i18n
@@ -50,6 +51,12 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_object(self, queryset=None):
         return self.request.user
+
+    def form_valid(self, form: ProfileForm) -> HttpResponse:
+        # A newly chosen language is the one the confirmation is written in.
+        if form.cleaned_data.get("preferred_language"):
+            translation.activate(form.cleaned_data["preferred_language"])
+        return super().form_valid(form)
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
