@@ -12,6 +12,7 @@ TEST_REDIS_URL ?=
 TEST_WORKERS ?= 2
 
 .PHONY: install install-dev run worker beat migrate seed test fuzz guide-check schema lint format bench clean
+.PHONY: messages translations check-translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,23 @@ lint: install-dev
 format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## Translations (locale/, GNU gettext): `make messages` extracts new strings into the French and
+## German catalogues, `make translations` compiles them (the .mo files are committed, so that
+## `make run` needs no gettext), `make check-translations` is CI's check.
+messages: install
+	scripts/ensure-gettext.sh
+	DEBUG=1 $(BIN)/python manage.py makemessages --locale=fr --locale=de --add-location=file \
+	  --no-obsolete --ignore=.venv --ignore=tests --ignore=bench --ignore=var \
+	  --ignore=staticfiles --ignore=docs --ignore=data
+
+translations: install
+	scripts/ensure-gettext.sh
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+check-translations: install
+	scripts/ensure-gettext.sh
+	PY=$(BIN)/python scripts/check-translations.sh
 
 clean:
 	rm -rf var staticfiles .pytest_cache

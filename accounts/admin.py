@@ -57,7 +57,15 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"fields": ("email", "password")}),
         (
             _("Personal info"),
-            {"fields": ("full_name", "orcid", "home_institution_name", "home_institution")},
+            {
+                "fields": (
+                    "full_name",
+                    "orcid",
+                    "home_institution_name",
+                    "home_institution",
+                    "preferred_language",
+                )
+            },
         ),
         (
             _("Permissions"),

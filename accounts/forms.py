@@ -73,7 +73,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("full_name", "orcid", "home_institution_name", "home_institution")
+        fields = (
+            "full_name",
+            "orcid",
+            "home_institution_name",
+            "home_institution",
+            "preferred_language",
+        )
         widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
 
     def __init__(self, *args, **kwargs) -> None:

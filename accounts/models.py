@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -69,6 +70,16 @@ class User(AbstractBaseUser, PermissionsMixin):
         on_delete=models.SET_NULL,
         related_name="home_users",
     )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the pages once you are logged in, and of your e-mails. Empty: "
+            "pages follow your browser, e-mails are in English."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
         _("site staff"),
@@ -105,6 +116,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def language(self) -> str:
+        """The language to write to this user in (e-mails): their choice, else the default."""
+        return self.preferred_language or settings.LANGUAGE_CODE
 
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views import i18n
 from django.views.generic import CreateView, UpdateView
 
 from .forms import ProfileForm, SignupForm
@@ -28,6 +32,10 @@ class SignupView(CreateView):
             return redirect("profile")
         return super().dispatch(request, *args, **kwargs)
 
+    def get_initial(self) -> dict:
+        # The language the sign-up page was read in is a good first guess for the e-mails.
+        return {**super().get_initial(), "preferred_language": get_language()}
+
     def form_valid(self, form: SignupForm) -> HttpResponseRedirect:
         self.object = form.save()
         login(self.request, self.object, backend=LOGIN_BACKEND)
@@ -44,7 +52,28 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     def get_object(self, queryset=None):
         return self.request.user
 
+    def form_valid(self, form: ProfileForm) -> HttpResponse:
+        # A newly chosen language is the one the confirmation is written in.
+        if form.cleaned_data.get("preferred_language"):
+            translation.activate(form.cleaned_data["preferred_language"])
+        return super().form_valid(form)
+
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         context["memberships"] = self.request.user.memberships.select_related("institution")
         return context
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher (a POST form, no JavaScript needed), which remembers the
+    choice in a cookie; for a signed-in user it is also their preferred language, so that the
+    pages on their other devices and their e-mails follow it."""
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
+    if (
+        request.method == "POST"
+        and request.user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+    ):
+        get_user_model().objects.filter(pk=request.user.pk).update(preferred_language=language)
+    return response

@@ -13,14 +13,12 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 
 from .search import KEY_LENGTH, search_key
 
 weekdays_validator = RegexValidator(
     r"^(?!.*(.).*\1)[1-7]{0,7}$", _("List each ISO weekday (1 = Monday … 7 = Sunday) at most once.")
-)
-country_code_validator = RegexValidator(
-    r"^[A-Z]{2}$", _("Use the two-letter ISO 3166-1 code, e.g. GB or DE.")
 )
 
 
@@ -39,9 +37,8 @@ class Institution(TimeStamped):
         _("code"), max_length=32, unique=True, help_text=_("Acronym, e.g. NHM or CSIC (MNCN).")
     )
     name = models.CharField(_("name"), max_length=255)
-    country = models.CharField(
-        _("country"), max_length=2, blank=True, validators=[country_code_validator], db_index=True
-    )
+    #: ISO 3166-1 alpha-2 code (and XK, Kosovo); forms and the admin show the translated names.
+    country = CountryField(_("country"), blank=True, db_index=True)
     address = models.TextField(_("address"), blank=True)
     city = models.CharField(_("city"), max_length=120, blank=True)
     contact_email = models.EmailField(_("contact e-mail"), blank=True)

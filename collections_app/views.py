@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
+from django_countries.fields import Country
 
 from .models import Collection, Facility, Institution, Specimen
 
@@ -57,11 +58,11 @@ class InstitutionListView(ForgivingPaginationMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["q"] = self.request.GET.get("q", "").strip()
         context["country"] = self.request.GET.get("country", "").strip().upper()
-        context["countries"] = (
-            Institution.objects.exclude(country="")
-            .order_by("country")
-            .values_list("country", flat=True)
-            .distinct()
+        # The institutions' countries by their names in the page's language.
+        codes = Institution.objects.exclude(country="").values_list("country", flat=True)
+        context["countries"] = sorted(
+            (Country(code) for code in codes.order_by().distinct()),
+            key=lambda country: country.name.casefold(),
         )
         return context
 

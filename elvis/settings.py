@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_guid",
+    # Country names, translated, for institutions' countries (forms, filters, the API).
+    "django_countries",
     "accounts",
     "collections_app",
     "elvis.workflow",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's preferred language (profile) wins over the cookie and the browser.
+    "accounts.middleware.PreferredLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Latency per view (the URL's name) and method, as django-prometheus measures it.
@@ -176,8 +180,14 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 PROXY_COUNT: int = env.int("AXES_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "elvis.clientip.client_ip"
 
+# Languages: the pages and e-mails are translated (locale/); English is the default. Each
+# e-mail is rendered in its recipient's preferred language (accounts.User.preferred_language).
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [("en", _("English")), ("fr", _("French")), ("de", _("German"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Kosovo is a user-assigned code (not ISO 3166-1) that GBIF and GRSciColl use: django-countries
+# knows it only when told.
+COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

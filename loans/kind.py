@@ -52,6 +52,15 @@ LOAN = register(
                 message=_("%(reference)s was due back on %(date)s and is %(days)d day(s) overdue."),
             ),
         ),
+        event_phrases={
+            "dispatched": _("dispatched"),
+            "received": _("received"),
+            "extended": _("extended"),
+            "items_returned": _("items returned"),
+            "closed": _("closed"),
+            "due_soon": _("due back soon"),
+            "overdue": _("overdue"),
+        },
         next_steps={
             S.APPROVED: _(
                 "Approved: the institution will send the specimens and the tracking number."

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.template.loader import select_template
+from django.utils import translation
 
 from .models import Notification
 from .tasks import enqueue_emails_on_commit
@@ -29,17 +30,35 @@ def _render(event: str, part: str, context: dict[str, Any]) -> str:
     return template.render(context).strip()
 
 
+def _rendered(event: str, context: dict[str, Any], language: str) -> dict[str, str]:
+    """Subject, text and HTML of one recipient's e-mail, in their language."""
+    with translation.override(language):
+        return {
+            "subject": " ".join(_render(event, "subject.txt", context).split())[:255],
+            "body": _render(event, "body.txt", context),
+            "html_body": _render(event, "body.html", context),
+        }
+
+
 @dataclass(frozen=True)
 class Guest:
     """Someone to e-mail who has no account (a co-visitor): no in-app notification."""
 
     email: str
     full_name: str = ""
+    #: The language to write in; the caller passes the language of whoever named the guest
+    #: (a co-visitor is written to in the applicant's language); empty: the site's default.
+    language: str = ""
     is_active: bool = True
     pk: None = None
 
     def get_full_name(self) -> str:
         return self.full_name
+
+
+def language_of(recipient: Any) -> str:
+    """A user's preferred language (``User.language``), a guest's, else the site's default."""
+    return getattr(recipient, "language", "") or settings.LANGUAGE_CODE
 
 
 def notify(
@@ -56,6 +75,8 @@ def notify(
     With ``dedupe_key`` (reminders) a recipient gets at most one notification per key, even when
     two beat schedulers or a restart run the same reminder twice. A ``Guest`` gets the e-mail
     only; ``attachments`` (``{"name", "mimetype", "content"}``, text) go with every e-mail.
+    Each e-mail (and the in-app text) is rendered in its recipient's language, so the context's
+    translatable values should be lazy (``gettext_lazy``, ``interpolate_lazy``) or callables.
     """
     created: list[Notification] = []
     seen: set[str] = set()
@@ -73,9 +94,7 @@ def notify(
             email="" if recipient.pk else recipient.email,
             email_attachments=attachments or [],
             event=event,
-            subject=" ".join(_render(event, "subject.txt", ctx).split())[:255],
-            body=_render(event, "body.txt", ctx),
-            html_body=_render(event, "body.html", ctx),
+            **_rendered(event, ctx, language_of(recipient)),
             url=ctx["url"],
             content_type=ContentType.objects.get_for_model(target) if target else None,
             object_id=target.pk if target else None,

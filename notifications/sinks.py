@@ -5,12 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from collections_app.roles import INSTITUTION_PEOPLE
 from elvis.workflow.events import Event
 from elvis.workflow.kinds import CURATORS, REQUESTER
 
 from .services import notify
+
+#: What happened, for e-mail subjects ("LOAN-2026-000042 approved"), per shared event; a kind
+#: names its own events' in ``RequestKind.event_phrases``.
+SHARED_EVENT_PHRASES: dict[str, str | Promise] = {
+    "submitted": _("submitted"),
+    "review_started": _("under review"),
+    "changes_requested": _("changes requested"),
+    "approved": _("approved"),
+    "rejected": _("rejected"),
+    "withdrawn": _("withdrawn"),
+    "cancelled": _("cancelled"),
+}
+
+
+def what_happened(request: Any, event_name: str) -> str | Promise:
+    """The event's phrase (lazy: rendered in each recipient's language); an event nobody
+    named a phrase for reads as its name ("items_returned" -> "items returned")."""
+    verb = event_name.split(".", 1)[1]
+    phrase = request.kind.event_phrases.get(verb) or SHARED_EVENT_PHRASES.get(verb)
+    return phrase or verb.replace("_", " ")
+
+
+def action_label(request: Any, action: str) -> str | Promise:
+    """The action's label in the kind's table (lazy), e.g. "Start review"."""
+    row = request.kind.workflow.get(action)
+    return row.label if row else action.replace("_", " ")
 
 
 def institution_curators(institution_id: int) -> list[Any]:
@@ -49,10 +77,11 @@ def notify_workflow_event(event: Event) -> None:
             "request": request,
             "actor": event.actor,
             "history": history,
-            "status": request.get_status_display(),
-            "action": history.action.replace("_", " ") if history else "",
-            # "loan.items_returned" -> "items returned": what happened, for subjects.
-            "what_happened": event.name.split(".", 1)[1].replace("_", " "),
+            # Each recipient's e-mail is rendered in their language: lazy texts, and the status
+            # as a callable (templates call it when they render).
+            "status": request.get_status_display,
+            "action": action_label(request, history.action) if history else "",
+            "what_happened": what_happened(request, event.name),
             "url": request.get_absolute_url(),
             "message": event.message,
         },
@@ -74,6 +103,11 @@ def notify_reminder(event: Event, *, dedupe_key: str) -> list[Any]:
         people,
         event.name,
         target=request,
-        context={"request": request, "message": event.message, "url": request.get_absolute_url()},
+        context={
+            "request": request,
+            "message": event.message,
+            "what_happened": what_happened(request, event.name),
+            "url": request.get_absolute_url(),
+        },
         dedupe_key=dedupe_key,
     )

@@ -6,6 +6,7 @@ import datetime
 import os
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from collections_app.models import Collection, Facility, Institution, Membership, Specimen
@@ -19,6 +20,14 @@ SESSION_TODAY = datetime.date.today()
 @pytest.fixture(autouse=True)
 def _one_today_per_session(monkeypatch) -> None:
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: SESSION_TODAY)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request in another language leaves it active in the thread (Django activates one per
+    request and never resets it): every test starts in the default language, English."""
+    yield
+    translation.deactivate()
 
 
 #: Broker integration tests: marker → the variable that names the broker, and an example URL.

@@ -58,6 +58,12 @@ DIGITISATION = register(
         extra_events=("item_processed",),
         api_mixins=(CapturesMixin,),
         extra_urls="virtual_access.urls",
+        event_phrases={
+            "package_requested": _("package requested"),
+            "items_retried": _("failed items retried"),
+            "delivered": _("delivered"),
+            "closed": _("closed"),
+        },
         next_steps={
             S.IN_PROGRESS: _(
                 "Approved: the institution is imaging the specimens; the package is delivered "

@@ -39,7 +39,12 @@ def visitors(visit: VisitRequest) -> list[Any]:
         accounts = {u.email.lower(): u for u in get_user_model().objects.filter(same_address)}
     return [
         visit.requester,
-        *(accounts.get(c.email.lower()) or Guest(email=c.email, full_name=c.name) for c in team),
+        *(
+            accounts.get(c.email.lower())
+            # A guest is written to in the language of the applicant who named them.
+            or Guest(email=c.email, full_name=c.name, language=visit.requester.language)
+            for c in team
+        ),
     ]
 
 
@@ -96,6 +101,13 @@ VISIT = register(
                 to=(REQUESTER,),
             ),
         ),
+        event_phrases={
+            "rescheduled": _("rescheduled"),
+            "completed": _("completed"),
+            "report_submitted": _("report submitted"),
+            "upcoming": _("starts soon"),
+            "report_due": _("report due"),
+        },
         next_steps={
             S.APPROVED: _(
                 "Approved: come on the confirmed dates; the calendar entry is attached to the "

@@ -46,8 +46,11 @@ def accounts_by_email(emails: Iterable[str]) -> dict[str, Any]:
 
 
 def recipient(member: CoVisitor, accounts: dict[str, Any]) -> Any:
-    """The co-visitor's account when they have one, else a guest at the address given."""
-    return accounts.get(member.email.lower()) or Guest(email=member.email, full_name=member.name)
+    """The co-visitor's account when they have one, else a guest at the address given, written
+    to in the language of the applicant who named them (a team likely shares one)."""
+    return accounts.get(member.email.lower()) or Guest(
+        email=member.email, full_name=member.name, language=member.visit.requester.language
+    )
 
 
 def confirm_url(member: CoVisitor) -> str:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
@@ -43,7 +45,14 @@ def validate_event_names(value: Any) -> None:
 
 def render_request(request: AccessRequest, user: Any) -> dict[str, Any] | None:
     """``request`` exactly as ``GET`` on its API resource shows it to ``user`` (same queryset,
-    annotations and serializer), or None when ``user`` may not see it."""
+    annotations and serializer), or None when ``user`` may not see it. Always in the default
+    language: a partner's payload does not change with the language of whoever caused the
+    event (``status_display`` and other labels)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _render_request(request, user)
+
+
+def _render_request(request: AccessRequest, user: Any) -> dict[str, Any] | None:
     http = HttpRequest()
     http.method = "GET"
     api_request = Request(http)

@@ -15,13 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from collections_app.countries import country_code_shape, validate_country_code
 from collections_app.models import (
     Collection,
     Facility,
     Institution,
     Instrument,
     Specimen,
-    country_code_validator,
 )
 from collections_app.scoping import owner_institution_id
 
@@ -41,13 +41,14 @@ class CollectionSummarySerializer(serializers.ModelSerializer):
 
 
 class CountryCodeField(serializers.CharField):
-    """An ISO 3166-1 alpha-2 code; ``gb`` is accepted and stored as ``GB``."""
+    """An ISO 3166-1 alpha-2 code (or XK) that django-countries knows; ``gb`` is accepted and
+    stored as ``GB``."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 2)
         kwargs.setdefault("allow_blank", True)
         kwargs.setdefault("required", False)
-        kwargs.setdefault("validators", [country_code_validator])
+        kwargs.setdefault("validators", [country_code_shape, validate_country_code])
         super().__init__(**kwargs)
 
     def to_internal_value(self, data: Any) -> str:
@@ -112,6 +113,14 @@ class RegistrySerializer(serializers.ModelSerializer):
 
 class InstitutionSerializer(RegistrySerializer):
     country = CountryCodeField(help_text=_("Two-letter ISO 3166-1 code, e.g. GB."))
+    country_name = serializers.CharField(
+        source="country.name",
+        read_only=True,
+        help_text=_(
+            "The country's name in the response's language (Accept-Language: en, fr or de); "
+            "empty when no country is recorded."
+        ),
+    )
     collection_count = serializers.IntegerField(read_only=True)
     facility_count = serializers.IntegerField(read_only=True)
 
@@ -122,6 +131,7 @@ class InstitutionSerializer(RegistrySerializer):
             "code",
             "name",
             "country",
+            "country_name",
             "address",
             "city",
             "contact_email",

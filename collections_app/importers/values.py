@@ -10,7 +10,7 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-from .countries import COUNTRY_CODES
+from collections_app.countries import is_country_code
 
 _GRID_ID = re.compile(r"grid\.\d+\.[0-9a-f]+", re.IGNORECASE)
 _ROR_ID = re.compile(r"(?:https?://ror\.org/)?(0[a-z0-9]{6}\d{2})/?", re.IGNORECASE)
@@ -80,7 +80,7 @@ def country(value: object) -> str | None:
     if cleaned is None:
         return None
     code = cleaned.upper()
-    if code not in COUNTRY_CODES:
+    if not is_country_code(code):
         raise ValueError(
             _("not an ISO 3166-1 alpha-2 country code: %(value)r") % {"value": cleaned}
         )

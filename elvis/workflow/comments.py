@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from elvis.i18n import interpolate_lazy
 
 from . import events
 from .errors import ActionForbidden
@@ -32,7 +35,9 @@ def post_comment(access_request: AccessRequest, *, author, body: str) -> Comment
             f"{access_request.kind.name}.commented",
             access_request,
             actor=author,
-            message=_("%(author)s wrote: %(body)s")
-            % {"author": author.get_full_name(), "body": body},
+            message=interpolate_lazy(
+                gettext_lazy("%(author)s wrote: %(body)s"),
+                {"author": author.get_full_name(), "body": body},
+            ),
         )
     return comment

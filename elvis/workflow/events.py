@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
 
@@ -27,7 +28,8 @@ class Event:
     request: Any
     actor: Any
     history: Any | None = None
-    message: str = ""
+    #: Lazy where it is translated: each recipient reads it in their own language.
+    message: str | Promise = ""
     #: Who a reminder is for (``kinds.REQUESTER``, ``kinds.CURATORS``); transitions: empty.
     to: tuple[str, ...] = ()
 
@@ -45,7 +47,7 @@ def sinks() -> tuple[Sink, ...]:
 
 
 def emit(
-    name: str, request: Any, *, actor: Any, history: Any | None = None, message: str = ""
+    name: str, request: Any, *, actor: Any, history: Any | None = None, message: str | Promise = ""
 ) -> Event:
     """Hand the event to the sinks — unless the request was never submitted: until then it is
     the requester's own, and nobody else hears of it (a withdrawn draft, a note on a draft)."""
@@ -70,7 +72,7 @@ def reminder_sinks() -> tuple[Callable[..., object], ...]:
 
 
 def emit_reminder(
-    name: str, request: Any, *, message: str, dedupe_key: str, to: tuple[str, ...]
+    name: str, request: Any, *, message: str | Promise, dedupe_key: str, to: tuple[str, ...]
 ) -> bool:
     """A reminder (``loan.due_soon`` …) for the reminder sinks: people's notifications and
     partners' webhooks. Returns whether any sink recorded something new.
@@ -102,7 +104,7 @@ def update_sinks() -> tuple[Callable[..., object], ...]:
     return tuple(import_string(path) for path in getattr(settings, "ELVIS_UPDATE_SINKS", ()))
 
 
-def emit_update(name: str, request: Any, *, message: str = "") -> Event:
+def emit_update(name: str, request: Any, *, message: str | Promise = "") -> Event:
     """A kind's own event that is no transition (``digitisation.item_processed``), for the
     update sinks (partners' webhooks): people are not told of every step."""
     event = Event(name=name, request=request, actor=None, message=message)

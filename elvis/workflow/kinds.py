@@ -23,6 +23,8 @@ from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
+from elvis.i18n import interpolate_lazy
+
 from .table import CHANGES_REQUESTED, DRAFT, SUBMITTED, UNDER_REVIEW
 
 if TYPE_CHECKING:
@@ -53,7 +55,7 @@ class Reminder:
     of the N days up to that date (once: a missed day is caught up the next); with
     ``days_after=N`` from N days after it, again every ``repeat_every`` days while the request
     stays in ``statuses``. ``message`` is formatted with ``reference``, ``date`` and ``days``
-    (how far the date is, in days).
+    (how far the date is, in days), when it is shown: each recipient reads it in their language.
     """
 
     event: str
@@ -69,7 +71,7 @@ class Reminder:
         if (self.days_before is None) == (self.days_after is None):
             raise ImproperlyConfigured(f"Reminder {self.event}: give days_before or days_after.")
 
-    def due(self, requests: QuerySet, today: date) -> Iterator[tuple[Any, str, str]]:
+    def due(self, requests: QuerySet, today: date) -> Iterator[tuple[Any, str, str | Promise]]:
         """``(request, dedupe key, message)`` for every request this reminder is due for."""
         requests = requests.filter(status__in=self.statuses, **{f"{self.field}__isnull": False})
         if self.days_before is not None:
@@ -85,11 +87,10 @@ class Reminder:
             key = f"{request.pk}:{when.isoformat()}"
             if self.repeat_every:
                 key += f":{(days - self.days_after) // self.repeat_every}"
-            message = str(self.message) % {
-                "reference": request.reference,
-                "date": when.isoformat(),
-                "days": days,
-            }
+            message = interpolate_lazy(
+                self.message,
+                {"reference": request.reference, "date": when.isoformat(), "days": days},
+            )
             yield request, key, message
 
 
@@ -115,6 +116,10 @@ class RequestKind:
     reminders: tuple[Reminder, ...] = ()
     #: What the requester should do next, per status, on the timeline.
     next_steps: Mapping[str, str | Promise] = field(default_factory=dict)
+    #: What happened, per event of the kind's own (``{"dispatched": _("dispatched")}``), for
+    #: e-mail subjects ("LOAN-2026-000042 dispatched") in the recipient's language; the shared
+    #: events' are in ``notifications.sinks``.
+    event_phrases: Mapping[str, str | Promise] = field(default_factory=dict)
     #: What the kind is, for its API documentation.
     description: str | Promise = ""
     #: Annotations and prefetches every face applies (e.g. a derived ``overdue`` flag).
