@@ -39,7 +39,7 @@ class DispatchForm(forms.Form):
         return self.cleaned_data.get("shipped_on") or timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         due, shipped = data.get("due_date"), data.get("shipped_on")
         if due and due <= timezone.localdate():
             self.add_error("due_date", _("The due date must be in the future."))

@@ -60,7 +60,7 @@ class FeedForm(forms.Form):
             del self.fields["institution"], self.fields["facility"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         scope = data.get("scope")
         if scope == Scope.INSTITUTION and not data.get("institution"):
             self.add_error("institution", _("Choose the institution."))

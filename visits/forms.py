@@ -53,7 +53,7 @@ class VisitRequestForm(RequestForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         errors = period_errors(
             self.instance.institution, data.get("proposed_start"), data.get("proposed_end")
         )
@@ -129,7 +129,7 @@ class FacilityChoiceForm(OptionalValidationMixin, forms.ModelForm):
         instruments.help_text = _("Only those of the facility chosen above.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         facility = data.get("facility")
         foreign = [i.name for i in data.get("instruments") or () if i.facility_id != facility.pk] \
             if facility else []  # fmt: skip
@@ -260,7 +260,9 @@ class VisitRequestEditor(RequestEditor):
             days.append(DayAvailability(day, availability.calendar.is_open(day), cells))
         return AvailabilityCheck(team=team, facilities=facilities, days=days)
 
-    def extra_formsets(self, *, rows: dict, validate: bool) -> dict[str, forms.BaseFormSet]:
+    def extra_formsets(
+        self, *, rows: dict, validate: bool
+    ) -> dict[str, forms.BaseModelFormSet[Any, Any]]:
         self.co_visitors = CoVisitorFormSet(
             **rows, instance=self.instance, prefix="visitors", form_kwargs={"validate": validate}
         )

@@ -35,7 +35,7 @@ class PeriodForm(forms.Form):
     confirmed_end = forms.DateField(label=_("Last day"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         start, end = data.get("confirmed_start"), data.get("confirmed_end")
         if start and end and end < start:
             self.add_error("confirmed_end", _("The last day is before the first."))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -32,7 +32,10 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction: str) -> dict[str, Any]:
         if direction == "request":
             return build_basic_type(OpenApiTypes.INT)
-        return auto_schema.resolve_serializer(self.target.summary, direction).ref
+        # A serializer's component always has a reference.
+        return cast(
+            dict[str, Any], auto_schema.resolve_serializer(self.target.summary, direction).ref
+        )
 
 
 class PersonSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -44,7 +44,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import IdempotencyRecord
+from accounts.models import IdempotencyRecord, User
 
 from .schema import error_response
 
@@ -161,12 +161,16 @@ def _reserve(request: Request, key: str) -> IdempotencyRecord:
     Raises 422 for a different request under the key, 409 while the first still runs.
     """
     digest = fingerprint(request)
-    user = request.user
+    user = cast(User, request.user)  # ``idempotent`` reserves for signed-in callers only
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 return IdempotencyRecord.objects.create(
-                    user=user, key=key, method=request.method, path=request.path, fingerprint=digest
+                    user=user,
+                    key=key,
+                    method=cast(str, request.method),  # a served request has one
+                    path=request.path,
+                    fingerprint=digest,
                 )
         except IntegrityError:
             pass

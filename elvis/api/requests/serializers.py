@@ -30,7 +30,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     to_status = serializers.CharField(read_only=True)
     actor = PersonSerializer(read_only=True)
     comment = serializers.CharField(read_only=True)
-    data = serializers.JSONField(read_only=True)
+    # DRF's metaclass takes declared fields off the class, so ``Serializer.data`` stays intact.
+    data = serializers.JSONField(read_only=True)  # type: ignore[assignment]
     created_at = serializers.DateTimeField(read_only=True)
 
 
