@@ -30,12 +30,11 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     target_class = SummaryRelatedField
 
     def map_serializer_field(self, auto_schema, direction: str) -> dict[str, Any]:
+        # Neither is None: an integer has a basic type, a serializer's component a reference.
         if direction == "request":
-            return build_basic_type(OpenApiTypes.INT)
-        # A serializer's component always has a reference.
-        return cast(
-            dict[str, Any], auto_schema.resolve_serializer(self.target.summary, direction).ref
-        )
+            return cast(dict[str, Any], build_basic_type(OpenApiTypes.INT))
+        summary = auto_schema.resolve_serializer(self.target.summary, direction)
+        return cast(dict[str, Any], summary.ref)
 
 
 class PersonSerializer(serializers.Serializer):
