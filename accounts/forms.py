@@ -73,8 +73,15 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ("full_name", "orcid", "home_institution_name", "home_institution")
-        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+        fields: tuple[str, ...] = (
+            "full_name",
+            "orcid",
+            "home_institution_name",
+            "home_institution",
+        )
+        widgets: dict[str, forms.Widget] = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"})
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import CreateView, UpdateView
 
 from .forms import ProfileForm, SignupForm
+from .models import User
 
 # Several backends are configured (axes first), so login() must be told which one vouches.
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -23,12 +26,13 @@ class SignupView(CreateView):
     template_name = "accounts/signup.html"
     success_url = reverse_lazy("profile")
 
-    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request, *args, **kwargs) -> HttpResponseBase:
         if request.user.is_authenticated:
             return redirect("profile")
         return super().dispatch(request, *args, **kwargs)
 
-    def form_valid(self, form: SignupForm) -> HttpResponseRedirect:
+    # The view's form_class: narrower than the base's any ModelForm.
+    def form_valid(self, form: SignupForm) -> HttpResponseRedirect:  # type: ignore[override]
         self.object = form.save()
         login(self.request, self.object, backend=LOGIN_BACKEND)
         messages.success(self.request, _("Welcome to ELViS! Your account is ready."))
@@ -46,5 +50,6 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["memberships"] = self.request.user.memberships.select_related("institution")
+        user = cast(User, self.request.user)  # signed in (LoginRequiredMixin)
+        context["memberships"] = user.memberships.select_related("institution")
         return context

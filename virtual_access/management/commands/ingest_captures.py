@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from elvis.workflow.errors import WorkflowError
 from virtual_access.captures import store_capture
