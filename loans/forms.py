@@ -112,6 +112,7 @@ class LoanRequestEditor(RequestEditor):
     """The loan's form: the core's, with the loan's dates and addresses, and its permits."""
 
     form_class = LoanRequestForm
+    instance: LoanRequest
 
     def extra_formsets(
         self, *, rows: dict, validate: bool

@@ -9,7 +9,7 @@ makes the request's own changes on the locked row inside ``perform``'s transacti
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,6 +29,9 @@ from .models import (
     ItemStatus,
     PackageStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ApproveForm(forms.Form):
@@ -61,7 +64,7 @@ class RetryForm(forms.Form):
 
 def check_complete(request: DigitisationRequest, actor: Any, data: dict[str, Any]) -> None:
     """Submitted only when it says what to image, from which collections, and as what."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     items = list(request.items.select_related("specimen"))
     collection_ids = set(request.collections.values_list("pk", flat=True))
     if not items:

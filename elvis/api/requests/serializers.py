@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +16,9 @@ from collections_app.models import Collection, Institution, Specimen
 from elvis.api.fields import PersonSerializer, SummaryRelatedField
 from elvis.workflow.kinds import kind_of
 from elvis.workflow.models import AccessRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_QUANTITY = 2**31 - 1
 
@@ -189,7 +192,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(field_errors)
         return attrs
 
-    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[StrOrPromise]]:
         """The kind's own checks across fields, reported with the shared ones."""
         return {}
 
