@@ -57,8 +57,9 @@ class LinesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3})
 
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+    # A CharField whose cleaned value is its lines, not the text.
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""  # "" already for no value
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 

@@ -247,7 +247,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         }
 
     @staticmethod
-    def _replace(request: AccessRequest, lists: dict[str, list[dict[str, Any]]]) -> None:
+    def _replace(request: Any, lists: dict[str, list[dict[str, Any]]]) -> None:
         """Replace the lists that were sent (a draft's rows are not referenced elsewhere yet)."""
         for name, rows in lists.items():
             related = getattr(request, name)
