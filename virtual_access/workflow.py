@@ -74,7 +74,7 @@ def check_complete(request: DigitisationRequest, actor: Any, data: dict[str, Any
     foreign = [
         item.specimen.catalog_number
         for item in items
-        if item.specimen_id and item.specimen.collection_id not in collection_ids
+        if item.specimen and item.specimen.collection_id not in collection_ids
     ]
     if foreign:
         errors.setdefault("items", []).append(
@@ -152,7 +152,9 @@ DIGITISATION_WORKFLOW = COMMON.extend(
         fields=("cost_currency", "cost_amount", "staff_hours", "planned_delivery"),
     ),
     COMMON.replace(
-        "withdraw", sources={*COMMON.get("withdraw").sources, IN_PROGRESS}, apply=stop_pipeline,
+        "withdraw",
+        sources={*COMMON.transitions["withdraw"].sources, IN_PROGRESS},
+        apply=stop_pipeline,
     ),
     COMMON.replace(
         "cancel", sources={S.APPROVED, IN_PROGRESS}, apply=stop_pipeline,
