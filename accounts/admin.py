@@ -194,7 +194,8 @@ class ApiClientCreationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
-        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = self.institution_choices
+        institution = cast("forms.ModelChoiceField", self.fields["institution"])
+        institution.queryset = self.institution_choices
 
 
 class IssueTokenForm(forms.Form):

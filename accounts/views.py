@@ -50,6 +50,6 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        user = cast(User, self.request.user)  # signed in (LoginRequiredMixin)
+        user = cast("User", self.request.user)  # signed in (LoginRequiredMixin)
         context["memberships"] = user.memberships.select_related("institution")
         return context

@@ -38,7 +38,7 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset
         if value not in ("yes", "no"):
             raise IncorrectLookupParameters(value)
-        return cast(LoanRequestQuerySet, queryset).overdue(value == "yes")
+        return cast("LoanRequestQuerySet", queryset).overdue(value == "yes")
 
 
 class PermitInline(ReadOnlyInline):

@@ -121,8 +121,8 @@ class InstitutionCalendarAdmin(admin.ModelAdmin):
             ids = handled_institution_ids(request.user)
             lookup = "pk__in" if db_field.name == "institution" else "institution_id__in"
             # A foreign key's form field is a ModelChoiceField with a queryset.
-            field = cast(forms.ModelChoiceField, field)
-            field.queryset = cast(QuerySet, field.queryset).filter(**{lookup: ids})
+            field = cast("forms.ModelChoiceField", field)
+            field.queryset = cast("QuerySet", field.queryset).filter(**{lookup: ids})
         return field
 
 

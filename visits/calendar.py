@@ -149,7 +149,7 @@ def month_visits(institution: Institution, first: date, last: date) -> list[Visi
 
 def _confirmed(visit: VisitRequest, day: date) -> bool:
     """Is ``day`` within the visit's confirmed dates (a month's visits have them)?"""
-    return cast(date, visit.confirmed_start) <= day <= cast(date, visit.confirmed_end)
+    return cast("date", visit.confirmed_start) <= day <= cast("date", visit.confirmed_end)
 
 
 def month_context(institution: Institution, first: date) -> dict[str, Any]:

@@ -50,13 +50,13 @@ class FeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         institutions = feeds.institutions_for(user)
         facilities = feeds.facilities_for(user)
-        cast(forms.ModelChoiceField, self.fields["institution"]).queryset = institutions
-        facility = cast(forms.ModelChoiceField, self.fields["facility"])
+        cast("forms.ModelChoiceField", self.fields["institution"]).queryset = institutions
+        facility = cast("forms.ModelChoiceField", self.fields["facility"])
         facility.queryset = facilities
         # A lambda for the choice labels (the stubs declare a method; Django reads either).
         facility.label_from_instance = lambda f: f"{f.institution.code}: {f.name}"  # type: ignore[method-assign,assignment]
         self.follows_institutions = institutions.exists()
-        scope = cast(forms.ChoiceField, self.fields["scope"])
+        scope = cast("forms.ChoiceField", self.fields["scope"])
         if self.follows_institutions:
             scope.choices = Scope.choices
             self.fields["scope"].initial = Scope.INSTITUTION

@@ -159,9 +159,9 @@ def visits_of(feed: CalendarFeed) -> QuerySet:
 def feed_name(feed: CalendarFeed) -> str:
     """What the calendar program calls the subscription."""
     if feed.scope == Scope.INSTITUTION:
-        return _("ELViS visits: %(name)s") % {"name": cast(Institution, feed.institution).name}
+        return _("ELViS visits: %(name)s") % {"name": cast("Institution", feed.institution).name}
     if feed.scope == Scope.FACILITY:
-        facility = cast(Facility, feed.facility)  # the scope's own field is set
+        facility = cast("Facility", feed.facility)  # the scope's own field is set
         return _("ELViS visits: %(name)s") % {
             "name": f"{facility.name} ({facility.institution.name})"
         }

@@ -120,13 +120,13 @@ class FacilityChoiceForm(OptionalValidationMixin, forms.ModelForm):
     def __init__(self, *args: Any, institution, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         facilities = Facility.objects.filter(institution=institution, is_active=True)
-        facility = cast(forms.ModelChoiceField, self.fields["facility"])
+        facility = cast("forms.ModelChoiceField", self.fields["facility"])
         facility.queryset = facilities
         # A lambda for the choice labels (the stubs declare a method; Django reads either).
         facility.label_from_instance = lambda f: (  # type: ignore[method-assign,assignment]
             f"{f.name} ({f.get_type_display()}, {f.daily_capacity} places a day)"
         )
-        instruments = cast(forms.ModelMultipleChoiceField, self.fields["instruments"])
+        instruments = cast("forms.ModelMultipleChoiceField", self.fields["instruments"])
         instruments.queryset = Instrument.objects.filter(facility__in=facilities).select_related(
             "facility"
         )

@@ -36,7 +36,7 @@ def event(visit: VisitRequest) -> Event:
     entry.add("sequence", visit.sequence)
     entry.add("dtstart", visit.confirmed_start)
     # Only approved visits are in a calendar: they have confirmed dates.
-    entry.add("dtend", cast(date, visit.confirmed_end) + timedelta(days=1))
+    entry.add("dtend", cast("date", visit.confirmed_end) + timedelta(days=1))
     facilities = ", ".join(row.facility.name for row in visit.facility_requests.all())
     entry.add("summary", f"{visit.reference}: {visit.requester.get_full_name()} — {visit.title}")
     entry.add("location", f"{visit.institution.name}" + (f" ({facilities})" if facilities else ""))

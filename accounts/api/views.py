@@ -98,7 +98,7 @@ class ApiTokenViewSet(
             )
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, key = issue(cast(User, request.user), **payload.validated_data)  # IsAuthenticated
+        token, key = issue(cast("User", request.user), **payload.validated_data)  # IsAuthenticated
         token.token = key
         return Response(IssuedApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 

@@ -56,10 +56,10 @@ class RegistryViewSet(viewsets.ModelViewSet):
 
     # The serializers of this viewset are RegistrySerializers.
     def perform_create(self, serializer: BaseSerializer) -> None:
-        self._save(cast(RegistrySerializer, serializer))
+        self._save(cast("RegistrySerializer", serializer))
 
     def perform_update(self, serializer: BaseSerializer) -> None:
-        self._save(cast(RegistrySerializer, serializer))
+        self._save(cast("RegistrySerializer", serializer))
 
     def _save(self, serializer: RegistrySerializer) -> None:
         """Check the institution the body targets (a create, or a move), then save and reload."""

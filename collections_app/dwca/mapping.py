@@ -95,7 +95,7 @@ def duplicate(line: int, catalog_number: str, first_line: int) -> Rejection:
 
 def _max_length(name: str) -> int | None:
     """The longest value of a specimen column (``None``: unbounded)."""
-    return cast(Field, Specimen._meta.get_field(name)).max_length
+    return cast("Field", Specimen._meta.get_field(name)).max_length
 
 
 class RowMapper:

@@ -66,7 +66,7 @@ def _validated(instance: models.Model, values: dict[str, Any], ctx: RowContext) 
             cleaned[name] = value
             continue
         try:
-            cleaned[name] = cast(models.Field, field).clean(value, instance)  # not a relation
+            cleaned[name] = cast("models.Field", field).clean(value, instance)  # not a relation
         except ValidationError as exc:
             reason = f"{name}: {' '.join(exc.messages)}"
             if name in SOFT_FIELDS:

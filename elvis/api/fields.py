@@ -32,9 +32,9 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction: str) -> dict[str, Any]:
         # Neither is None: an integer has a basic type, a serializer's component a reference.
         if direction == "request":
-            return cast(dict[str, Any], build_basic_type(OpenApiTypes.INT))
+            return cast("dict[str, Any]", build_basic_type(OpenApiTypes.INT))
         summary = auto_schema.resolve_serializer(self.target.summary, direction)
-        return cast(dict[str, Any], summary.ref)
+        return cast("dict[str, Any]", summary.ref)
 
 
 class PersonSerializer(serializers.Serializer):

@@ -161,7 +161,7 @@ def _reserve(request: Request, key: str) -> IdempotencyRecord:
     Raises 422 for a different request under the key, 409 while the first still runs.
     """
     digest = fingerprint(request)
-    user = cast(User, request.user)  # ``idempotent`` reserves for signed-in callers only
+    user = cast("User", request.user)  # ``idempotent`` reserves for signed-in callers only
     for _attempt in range(3):
         try:
             with transaction.atomic():

@@ -369,7 +369,7 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         """The items an item-wise action may pick (``ItemIdsField`` checkboxes)."""
         if self.kind.items is None:
             return None
-        return cast(RequestItemQuerySet, obj.items.all()).outstanding().select_related("specimen")
+        return cast("RequestItemQuerySet", obj.items.all()).outstanding().select_related("specimen")
 
     # -- bulk transitions on the changelist -------------------------------------------------
 

@@ -62,7 +62,7 @@ def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -
         raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
 
     with transaction.atomic():
-        locked = cast(R, model.objects.select_for_update().get(pk=request.pk))
+        locked = cast("R", model.objects.select_for_update().get(pk=request.pk))
         row = check_allowed(locked, action, actor=actor)
         cleaned = row.clean(data)
         from_status = locked.status

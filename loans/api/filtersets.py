@@ -20,4 +20,4 @@ class LoanFilters(django_filters.FilterSet):
     )
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return cast(LoanRequestQuerySet, queryset).overdue(value)
+        return cast("LoanRequestQuerySet", queryset).overdue(value)

@@ -38,7 +38,7 @@ def specimen_columns() -> SpecimenColumns:
     meta = Specimen._meta
 
     def column(name: str) -> str:
-        field = cast(Field, meta.get_field(name))  # a column: its name is set
+        field = cast("Field", meta.get_field(name))  # a column: its name is set
         return quote(cast(str, field.column))
 
     written = {*KEY, *FIELD_NAMES, *TIMESTAMPS, meta.pk.name}

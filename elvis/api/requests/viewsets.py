@@ -107,7 +107,7 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
 
     def _reload(self, serializer: serializers.BaseSerializer) -> None:
         """Answer with the annotations and prefetches of a read (of the instance just saved)."""
-        saved = cast(AccessRequest, serializer.instance)
+        saved = cast("AccessRequest", serializer.instance)
         serializer.instance = self.get_queryset().get(pk=saved.pk)
 
     def perform_destroy(self, instance: AccessRequest) -> None:

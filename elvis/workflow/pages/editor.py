@@ -72,7 +72,7 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind_of(self._meta.model)
         offered = institution.collections.filter(**{self.kind.accepts_flag: True})
-        collections = cast(forms.ModelMultipleChoiceField, self.fields["collections"])
+        collections = cast("forms.ModelMultipleChoiceField", self.fields["collections"])
         collections.queryset = offered.order_by("name", "pk")
         collections.label_from_instance = name_and_code  # type: ignore[method-assign]
         if not collections.help_text:
@@ -82,7 +82,7 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         if self.kind.items is None:
             del self.fields["specimens"]
         else:
-            specimens = cast(forms.ModelMultipleChoiceField, self.fields["specimens"])
+            specimens = cast("forms.ModelMultipleChoiceField", self.fields["specimens"])
             specimens.queryset = Specimen.objects.filter(collection__in=offered)
             if self.instance.pk and not self.is_bound:
                 self.initial["specimens"] = saved_specimen_ids(self.instance)
@@ -124,7 +124,7 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
             return Specimen.objects.none()
         raw = self["specimens"].value() or []
         ids = {int(v) for v in raw if str(v).isdigit()}
-        field = cast(forms.ModelMultipleChoiceField, self.fields["specimens"])
+        field = cast("forms.ModelMultipleChoiceField", self.fields["specimens"])
         return (
             cast("QuerySet[Specimen]", field.queryset)
             .filter(pk__in=ids)
@@ -151,7 +151,7 @@ def default_request_form(kind: RequestKind) -> type[RequestForm]:
     model (built once per kind)."""
     if kind.name not in _default_forms:
         _default_forms[kind.name] = cast(
-            type[RequestForm],
+            "type[RequestForm]",
             forms.modelform_factory(
                 kind.model, form=RequestForm, fields="__all__", exclude=FIXED_FIELDS
             ),

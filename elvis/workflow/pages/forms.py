@@ -65,7 +65,7 @@ class InstitutionChoiceForm(forms.Form):
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = cast(forms.ModelChoiceField, self.fields["institution"])
+        field = cast("forms.ModelChoiceField", self.fields["institution"])
         field.queryset = (
             Institution.objects.filter(**{f"collections__{kind.accepts_flag}": True})
             .distinct()
@@ -84,7 +84,7 @@ class StatusFilterForm(forms.Form):
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["status"]).choices = [
+        cast("forms.ChoiceField", self.fields["status"]).choices = [
             ("", _("All statuses")),
             *kind.statuses,
         ]

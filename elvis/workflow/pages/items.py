@@ -123,7 +123,7 @@ class SpecimenSearchForm(forms.Form):
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(
-            forms.ModelChoiceField, self.fields["collection"]
+            "forms.ModelChoiceField", self.fields["collection"]
         ).queryset = Collection.objects.filter(**{kind.accepts_flag: True})
 
     def results(self) -> tuple[list[Specimen], bool]:

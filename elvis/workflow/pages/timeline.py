@@ -163,7 +163,7 @@ class RequestActionView(TimelineMixin, View):
         if name == "items":
             return str(_("Items"))
         try:
-            field = cast(Field, self.kind.model._meta.get_field(name))  # a column, not a relation
+            field = cast("Field", self.kind.model._meta.get_field(name))  # a column, not a relation
             return str(field.verbose_name).capitalize()
         except FieldDoesNotExist:
             return name

@@ -158,7 +158,7 @@ class RequestFormView(KindPageMixin, View):
             **editor.extra_context(pressed=pressed),
         )
         if search and self.kind.items is not None:
-            data = cast(QueryDict, editor.form.data)  # bound to the POST
+            data = cast("QueryDict", editor.form.data)  # bound to the POST
             context.update(
                 specimen_search(
                     self.kind,

@@ -82,7 +82,7 @@ class Command(BaseCommand):
         if uploader is None:
             raise CommandError(_("No user %(email)s.") % {"email": user})
         items = {
-            cast(Specimen, item.specimen).catalog_number.casefold(): item
+            cast("Specimen", item.specimen).catalog_number.casefold(): item
             for item in digitisation.items.select_related("specimen").filter(specimen__isnull=False)
         }
         counts = {"ingested": 0, "already": 0, "unmatched": 0, "refused": 0}
@@ -112,7 +112,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"refused: {path.name}: {' '.join(error.messages)}")
                 continue
             counts["ingested"] += 1
-            specimen = cast(Specimen, item.specimen)  # items were chosen by specimen
+            specimen = cast("Specimen", item.specimen)  # items were chosen by specimen
             self.stdout.write(f"ingested: {path.name} → {specimen.catalog_number}")
         self.stdout.write(
             _(
