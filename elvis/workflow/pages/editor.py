@@ -74,6 +74,7 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         offered = institution.collections.filter(**{self.kind.accepts_flag: True})
         collections = cast("forms.ModelMultipleChoiceField", self.fields["collections"])
         collections.queryset = offered.order_by("name", "pk")
+        # The choice labels (the stubs declare a method; Django reads the attribute either way).
         collections.label_from_instance = name_and_code  # type: ignore[method-assign]
         if not collections.help_text:
             collections.help_text = _("Only the collections that accept %(things)s are listed.") % {

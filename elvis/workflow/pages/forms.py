@@ -71,6 +71,7 @@ class InstitutionChoiceForm(forms.Form):
             .distinct()
             .order_by("name")
         )
+        # The choice labels (the stubs declare a method; Django reads the attribute either way).
         field.label_from_instance = name_and_code  # type: ignore[method-assign]
         field.error_messages["invalid_choice"] = _(
             "This institution does not accept %(things)s."
