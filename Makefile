@@ -10,6 +10,10 @@ TEST_REDIS_URL ?=
 # Test processes (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs the suite
 # in one process (e.g. to debug with --pdb).
 TEST_WORKERS ?= 2
+# Coverage of the product's code (pytest-cov; the table lists files not fully covered, TOTAL
+# last); COVERAGE=0 leaves it out.
+COVERAGE ?= 1
+COVERAGE_ARGS := $(if $(filter 1,$(COVERAGE)),--cov --cov-report=term,)
 
 .PHONY: install install-dev run worker beat migrate seed test fuzz guide-check schema lint format bench clean
 .PHONY: messages translations check-translations
@@ -46,10 +50,10 @@ beat: install
 	$(BIN)/celery -A elvis beat --loglevel=INFO
 
 ## make test: the whole suite on the database DATABASE_URL names (SQLite by default), in
-## $(TEST_WORKERS) processes.
+## $(TEST_WORKERS) processes, with its coverage.
 test: install-dev
 	scripts/ensure-chromium.sh
-	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(COVERAGE_ARGS) $(PYTEST_ARGS)
 
 ## make fuzz: schemathesis against the live API on a throwaway PostgreSQL database (FUZZ_PG).
 fuzz: install-dev
@@ -71,6 +75,7 @@ bench: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install-dev
 	$(BIN)/ruff format .

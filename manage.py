@@ -8,7 +8,9 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "elvis.settings")
+    # ``manage.py test`` runs the pytest suite, with its settings (no .env needed).
+    test = sys.argv[1:2] == ["test"]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings" if test else "elvis.settings")
     from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line

@@ -11,7 +11,7 @@ widget would be worse: it shows the user behind any id typed, so ids could be wa
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -35,6 +35,16 @@ from elvis.admin import NotFoundOutsideScope, is_autocomplete
 from .clients import api_clients, make_api_client
 from .models import ApiClient, ApiToken, User
 from .tokens import issue
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django_stubs_ext import WithAnnotations
+
+    class TokenUse(TypedDict):
+        """The annotations of the API clients' changelist."""
+
+        usable_token_count: int
+        last_token_use: datetime | None
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -144,7 +154,7 @@ class UserAdmin(DjangoUserAdmin):
 # --- Partner systems and their tokens ----------------------------------------------------------
 
 
-def may_manage_clients(user: User, institution_id: int | None = None) -> bool:
+def may_manage_clients(user: User | AnonymousUser, institution_id: int | None = None) -> bool:
     """Superusers, and coordinators (of ``institution_id`` when given), manage API clients."""
     if not (user.is_active and user.is_authenticated):
         return False
@@ -154,7 +164,7 @@ def may_manage_clients(user: User, institution_id: int | None = None) -> bool:
     return bool(ids) if institution_id is None else institution_id in ids
 
 
-def clients_managed_by(user: User) -> QuerySet[ApiClient]:
+def clients_managed_by(user: User | AnonymousUser) -> QuerySet[ApiClient]:
     """API clients of the institutions ``user`` coordinates (all of them for superusers).
 
     Only accounts that no one signs into with a password: a coordinator who gave a person an
@@ -192,7 +202,8 @@ class ApiClientCreationForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["full_name"].required = True
-        self.fields["institution"].queryset = self.institution_choices
+        institution = cast("forms.ModelChoiceField", self.fields["institution"])
+        institution.queryset = self.institution_choices
 
 
 class IssueTokenForm(forms.Form):
@@ -283,11 +294,11 @@ class ApiClientAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         return ", ".join(membership.institution.code for membership in client.memberships.all())
 
     @admin.display(description=_("usable tokens"), ordering="usable_token_count")
-    def usable_tokens(self, client: ApiClient) -> int:
+    def usable_tokens(self, client: WithAnnotations[ApiClient, TokenUse]) -> int:
         return client.usable_token_count
 
     @admin.display(description=_("last used"), ordering="last_token_use")
-    def last_used(self, client: ApiClient) -> datetime | None:
+    def last_used(self, client: WithAnnotations[ApiClient, TokenUse]) -> datetime | None:
         return client.last_token_use
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -306,7 +317,8 @@ class ApiClientAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         # Its requests and history refer to it; deactivate instead.
         return False
 
-    def get_form(self, request: HttpRequest, obj: ApiClient | None = None, **kwargs: Any):
+    # Django passes ``change`` by keyword, into ``kwargs``.
+    def get_form(self, request: HttpRequest, obj: ApiClient | None = None, **kwargs: Any):  # type: ignore[override]
         if obj is not None:
             return super().get_form(request, obj, **kwargs)
         institutions = Institution.objects.order_by("code")

@@ -21,7 +21,8 @@ def api_clients() -> QuerySet[ApiClient]:
     A person never qualifies (no staff, no superuser, no usable password): a coordinator who
     gave a person an ``api_client`` membership must not be able to mint tokens acting as them.
     """
-    return ApiClient.objects.filter(
+    # The proxy's manager (declared on User) gives ApiClient rows; the stubs say User.
+    return ApiClient.objects.filter(  # type: ignore[return-value]
         memberships__role=Membership.Role.API_CLIENT,
         password__startswith=UNUSABLE_PASSWORD_PREFIX,
         is_staff=False,

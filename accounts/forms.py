@@ -73,14 +73,16 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = (
+        fields: tuple[str, ...] = (
             "full_name",
             "orcid",
             "home_institution_name",
             "home_institution",
             "preferred_language",
         )
-        widgets = {"full_name": forms.TextInput(attrs={"autocomplete": "name"})}
+        widgets: dict[str, forms.Widget] = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"})
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -23,7 +23,7 @@ class PreferredLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         language = getattr(user, "preferred_language", "") if user is not None else ""
-        if language and user.is_authenticated:
+        if language and user is not None and user.is_authenticated:
             translation.activate(language)
             request.LANGUAGE_CODE = language
         return self.get_response(request)

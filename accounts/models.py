@@ -92,7 +92,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = ["full_name"]
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
 
     class Meta:
         verbose_name = _("user")
@@ -160,6 +160,10 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        #: The plain key, on a token just issued only, for the answer that shows it once.
+        token: str
 
     class Meta:
         ordering = ["-created_at", "-id"]

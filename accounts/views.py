@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import translation
@@ -17,6 +19,7 @@ from django.views import i18n
 from django.views.generic import CreateView, UpdateView
 
 from .forms import ProfileForm, SignupForm
+from .models import User
 
 # Several backends are configured (axes first), so login() must be told which one vouches.
 LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -27,7 +30,7 @@ class SignupView(CreateView):
     template_name = "accounts/signup.html"
     success_url = reverse_lazy("profile")
 
-    def dispatch(self, request, *args, **kwargs) -> HttpResponse:
+    def dispatch(self, request, *args, **kwargs) -> HttpResponseBase:
         if request.user.is_authenticated:
             return redirect("profile")
         return super().dispatch(request, *args, **kwargs)
@@ -36,7 +39,8 @@ class SignupView(CreateView):
         # The language the sign-up page was read in is a good first guess for the e-mails.
         return {**super().get_initial(), "preferred_language": get_language()}
 
-    def form_valid(self, form: SignupForm) -> HttpResponseRedirect:
+    # The view's form_class: narrower than the base's any ModelForm.
+    def form_valid(self, form: SignupForm) -> HttpResponseRedirect:  # type: ignore[override]
         self.object = form.save()
         login(self.request, self.object, backend=LOGIN_BACKEND)
         messages.success(self.request, _("Welcome to ELViS! Your account is ready."))
@@ -52,7 +56,8 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
     def get_object(self, queryset=None):
         return self.request.user
 
-    def form_valid(self, form: ProfileForm) -> HttpResponse:
+    # The view's form_class: narrower than the base's any ModelForm.
+    def form_valid(self, form: ProfileForm) -> HttpResponse:  # type: ignore[override]
         # A newly chosen language is the one the confirmation is written in.
         if form.cleaned_data.get("preferred_language"):
             translation.activate(form.cleaned_data["preferred_language"])
@@ -60,7 +65,8 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["memberships"] = self.request.user.memberships.select_related("institution")
+        user = cast("User", self.request.user)  # signed in (LoginRequiredMixin)
+        context["memberships"] = user.memberships.select_related("institution")
         return context
 
 

@@ -8,6 +8,7 @@ their institutions' rows, coordinators edit them, site staff see and edit everyt
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -22,6 +23,24 @@ from .models import Collection, Facility, Institution, Instrument, Membership, S
 from .roles import coordinated_institution_ids, institution_ids, is_site_staff
 from .scoping import can_edit, owner_institution_id
 from .search import search_specimens
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import BaseModelAdmin
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    # The mixin is only ever put before a ModelAdmin or an inline: type it as one.
+    _AdminBase = BaseModelAdmin
+
+    class InstitutionCounts(TypedDict):
+        """The annotations of the institutions' changelist."""
+
+        collection_count: int
+        facility_count: int
+
+    class InstrumentCount(TypedDict):
+        instrument_count: int
+else:
+    _AdminBase = object
 
 
 @cache
@@ -42,10 +61,12 @@ def institution_path(model: type[Model]) -> str | None:
 
 def within(queryset: QuerySet, ids: set[int]) -> QuerySet:
     """Rows of ``queryset`` owned by the institutions ``ids``."""
-    return queryset.filter(**{f"{institution_path(queryset.model)}__in": ids})
+    # mypy does not count a class as Hashable here (it is: lru_cache keys on it at run time).
+    path = institution_path(queryset.model)  # type: ignore[arg-type]
+    return queryset.filter(**{f"{path}__in": ids})
 
 
-class InstitutionScoped:
+class InstitutionScoped(_AdminBase):
     """Scopes a ModelAdmin or an inline to the user's institutions.
 
     Used for inlines too, where Django passes the *parent* object to the permission methods:
@@ -123,7 +144,8 @@ class InstitutionFilter(admin.SimpleListFilter):
         if self.value() is None:
             return queryset
         try:
-            return queryset.filter(**{institution_path(queryset.model): self.value()})
+            path = cast(str, institution_path(queryset.model))  # type: ignore[arg-type]  # as above
+            return queryset.filter(**{path: self.value()})
         except (ValueError, ValidationError) as error:
             raise IncorrectLookupParameters(error) from error
 
@@ -134,7 +156,7 @@ class TypeStatusFilter(admin.SimpleListFilter):
     title = _("type status")
     parameter_name = "type_status"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [
             ("any", _("Any type")),
             ("none", _("Not a type")),
@@ -228,11 +250,11 @@ class InstitutionAdmin(InstitutionScopedAdmin):
         return is_site_staff(request.user)
 
     @admin.display(description=_("collections"), ordering="collection_count")
-    def collection_count(self, institution: Institution) -> int:
+    def collection_count(self, institution: WithAnnotations[Institution, InstitutionCounts]) -> int:
         return institution.collection_count
 
     @admin.display(description=_("facilities"), ordering="facility_count")
-    def facility_count(self, institution: Institution) -> int:
+    def facility_count(self, institution: WithAnnotations[Institution, InstitutionCounts]) -> int:
         return institution.facility_count
 
 
@@ -281,7 +303,7 @@ class FacilityAdmin(InstitutionScopedAdmin):
         return super().get_queryset(request).annotate(instrument_count=Count("instruments"))
 
     @admin.display(description=_("instruments and services"), ordering="instrument_count")
-    def instruments(self, facility: Facility) -> int:
+    def instruments(self, facility: WithAnnotations[Facility, InstrumentCount]) -> int:
         return facility.instrument_count
 
 

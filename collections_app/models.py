@@ -6,7 +6,7 @@ The registry is public to read (like GRSciColl); writes are scoped per instituti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -204,45 +204,55 @@ class SearchKeyField(models.CharField):
         return parameters
 
 
-class SpecimenQuerySet(models.QuerySet):
+class SpecimenQuerySet(models.QuerySet["Specimen"]):
     """Bulk writes skip ``save()``: these keep the search key in step with the name anyway."""
 
-    def bulk_create(
+    # The ignores below: django-stubs' plugin checks a queryset's methods again on the manager
+    # that ``as_manager()`` makes, where the model is still a type variable.
+    def bulk_create(  # type: ignore[override]
         self,
         objs: Iterable[Specimen],
         batch_size: int | None = None,
         ignore_conflicts: bool = False,
         update_conflicts: bool = False,
-        update_fields: Sequence[str] | None = None,
-        unique_fields: Sequence[str] | None = None,
+        update_fields: Iterable[str] | None = None,
+        unique_fields: Iterable[str] | None = None,
     ) -> list[Specimen]:
         objs = list(objs)
         for specimen in objs:
             specimen.scientific_name_key = search_key(specimen.scientific_name)
-        return super().bulk_create(
-            objs,
+        return super().bulk_create(  # type: ignore[return-value]
+            objs,  # type: ignore[arg-type]
             batch_size=batch_size,
             ignore_conflicts=ignore_conflicts,
             update_conflicts=update_conflicts,
             update_fields=_with_search_key(update_fields),
-            unique_fields=unique_fields,
+            unique_fields=None if unique_fields is None else list(unique_fields),
         )
 
     def bulk_update(
-        self, objs: Iterable[Specimen], fields: Sequence[str], batch_size: int | None = None
+        self, objs: Iterable[Specimen], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
         objs = list(objs)
+        fields = list(fields)
         if "scientific_name" in fields:
             for specimen in objs:
                 specimen.scientific_name_key = search_key(specimen.scientific_name)
-        return super().bulk_update(objs, _with_search_key(fields), batch_size=batch_size)
+        return super().bulk_update(
+            objs,  # type: ignore[arg-type]
+            _with_search_key(fields) or [],
+            batch_size=batch_size,
+        )
 
 
-def _with_search_key(fields: Sequence[str] | None) -> Sequence[str] | None:
+def _with_search_key(fields: Iterable[str] | None) -> list[str] | None:
     """``fields`` plus the search key when they write the scientific name."""
-    if fields is None or "scientific_name" not in fields:
+    if fields is None:
+        return None
+    fields = list(fields)
+    if "scientific_name" not in fields or "scientific_name_key" in fields:
         return fields
-    return [*fields, "scientific_name_key"] if "scientific_name_key" not in fields else fields
+    return [*fields, "scientific_name_key"]
 
 
 class Specimen(TimeStamped):

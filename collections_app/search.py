@@ -142,7 +142,7 @@ def search_specimens(
     With ``q`` set, up to three indexed probes run now (see ``_any_of``); otherwise nothing
     runs until the queryset is read.
     """
-    conditions = [_key_prefix(scientific_name)] if scientific_name else []
+    conditions: list[Q | Exact] = [_key_prefix(scientific_name)] if scientific_name else []
     if catalog_number:
         conditions.append(_same_in_any_case("catalog_number", catalog_number))
     if family:

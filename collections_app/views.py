@@ -6,6 +6,8 @@ children prefetched), so the pages stay fast on the full registry; the query-cou
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,15 @@ from django.views.generic import DetailView, ListView
 from django_countries.fields import Country
 
 from .models import Collection, Facility, Institution, Specimen
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
+    from django.views.generic.list import MultipleObjectMixin
+
+    # The mixin is only ever put before a ListView: type it as one.
+    _ListBase = MultipleObjectMixin
+else:
+    _ListBase = object
 
 PAGE_SIZE = 25
 SPECIMEN_PAGE_SIZE = 20
@@ -23,8 +34,10 @@ def web_link(value: str) -> str:
     return value if value.startswith(("https://", "http://")) else ""
 
 
-class ForgivingPaginationMixin:
+class ForgivingPaginationMixin(_ListBase):
     """Lists without 404s: a mistyped or too large ``?page=`` shows the nearest page."""
+
+    request: HttpRequest  # the view's
 
     def paginate_queryset(self, queryset, page_size):
         paginator = self.get_paginator(queryset, page_size)

@@ -28,6 +28,7 @@ def error_response(
 ) -> HttpResponse:
     """``status`` with ``detail``: the API's JSON body (``errors`` in place of ``{"detail"}``
     when given: field errors), or the site's page for that status."""
+    response: HttpResponse
     if is_api(request):
         response = JsonResponse(errors or {"detail": detail}, status=status)
     else:

@@ -27,7 +27,8 @@ def enqueue(
     """Send ``task(pk)`` for each row now; a row the broker refuses stays for the sweeper."""
     for pk in ids:
         try:
-            task.apply_async(args=[pk], countdown=countdown, retry=False)
+            # Celery takes any sequence of args, and countdown=None (the stubs: a tuple, a float).
+            task.apply_async(args=[pk], countdown=countdown, retry=False)  # type: ignore[arg-type]
         except Exception as exc:  # broker down: kombu raises OperationalError and friends
             logger.warning("%s(%s) not enqueued (%s); the sweeper will retry", task.name, pk, exc)
         else:

@@ -48,7 +48,9 @@ class Broker(HealthCheck):
         try:
             with app.connection_for_write() as connection:
                 connection.ensure_connection(
-                    max_retries=1, interval_start=0, timeout=self.timeout.total_seconds()
+                    max_retries=1,
+                    interval_start=0,
+                    timeout=self.timeout.total_seconds(),  # type: ignore[arg-type]  # kombu accepts seconds as float
                 )
         except Exception as exc:  # any failure to connect means "not ready", with its class
             raise ServiceUnavailable(f"broker unreachable ({type(exc).__name__})") from exc

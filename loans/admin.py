@@ -6,6 +6,8 @@ and the attachments are the shared ones (``elvis.workflow.admin``); ``loans.kind
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict, cast
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
@@ -14,14 +16,20 @@ from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow.admin import AccessRequestAdmin, CollectionFilter, ReadOnlyInline
 
-from .models import LoanRequest, Permit
+from .models import LoanRequest, LoanRequestQuerySet, Permit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
+
+    class Overdue(TypedDict):
+        overdue: bool  # LoanRequestQuerySet.with_overdue
 
 
 class OverdueFilter(admin.SimpleListFilter):
     title = _("overdue")
     parameter_name = "overdue"
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
         return [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
@@ -30,7 +38,7 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset
         if value not in ("yes", "no"):
             raise IncorrectLookupParameters(value)
-        return queryset.overdue(value == "yes")
+        return cast("LoanRequestQuerySet", queryset).overdue(value == "yes")
 
 
 class PermitInline(ReadOnlyInline):
@@ -77,5 +85,5 @@ class LoanRequestAdmin(AccessRequestAdmin):
     kind_inlines = (PermitInline,)
 
     @admin.display(description=_("overdue"), boolean=True, ordering="overdue")
-    def overdue_flag(self, loan: LoanRequest) -> bool:
+    def overdue_flag(self, loan: WithAnnotations[LoanRequest, Overdue]) -> bool:
         return loan.overdue

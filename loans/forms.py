@@ -45,7 +45,7 @@ class LoanRequestForm(RequestForm):
         return start
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         start, end = data.get("requested_start"), data.get("requested_end")
         if start and end and end < start:
             self.add_error("requested_end", _("The end of the loan period is before its start."))
@@ -77,7 +77,7 @@ class PermitForm(OptionalValidationMixin, forms.ModelForm):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", _("The permit expires before it becomes valid."))
@@ -112,8 +112,11 @@ class LoanRequestEditor(RequestEditor):
     """The loan's form: the core's, with the loan's dates and addresses, and its permits."""
 
     form_class = LoanRequestForm
+    instance: LoanRequest
 
-    def extra_formsets(self, *, rows: dict, validate: bool) -> dict[str, forms.BaseFormSet]:
+    def extra_formsets(
+        self, *, rows: dict, validate: bool
+    ) -> dict[str, forms.BaseModelFormSet[Any, Any]]:
         self.permits = PermitFormSet(
             **rows,
             instance=self.instance,

@@ -80,7 +80,9 @@ class LoanRequest(core.AccessRequest):
     received_on = models.DateField(_("received on"), null=True, blank=True, editable=False)
     returned_on = models.DateField(_("fully returned on"), null=True, blank=True, editable=False)
 
-    objects = LoanRequestQuerySet.as_manager()
+    # The kind's own manager over the abstract base's (django-stubs sees a class variable
+    # overridden by an instance variable).
+    objects = LoanRequestQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(core.AccessRequest.Meta):
         verbose_name = _("loan request")
@@ -120,7 +122,7 @@ class LoanItem(core.RequestItem):
         verbose_name=_("received by"),
     )
 
-    objects = LoanItemQuerySet.as_manager()
+    objects = LoanItemQuerySet.as_manager()  # type: ignore[misc]  # as LoanRequest's
 
     class Meta(core.RequestItem.Meta):
         verbose_name = _("loan item")

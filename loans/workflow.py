@@ -7,7 +7,7 @@ makes the loan's own changes on the locked row inside ``perform``'s transaction.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,6 +22,9 @@ from elvis.workflow.fields import ItemIdsField
 from elvis.workflow.table import CURATOR, REQUESTER, transition
 
 from .models import ACTIVE_STATUSES, LoanItem, LoanRequest, LoanStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _not_in_future(value: date | None) -> None:
@@ -39,7 +42,7 @@ class DispatchForm(forms.Form):
         return self.cleaned_data.get("shipped_on") or timezone.localdate()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         due, shipped = data.get("due_date"), data.get("shipped_on")
         if due and due <= timezone.localdate():
             self.add_error("due_date", _("The due date must be in the future."))
@@ -77,7 +80,7 @@ class ReturnItemsForm(forms.Form):
 
 def check_complete(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
     """A loan can be submitted only when it says what, when, where to, and from which collection."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     items = list(loan.items.select_related("specimen"))
     collection_ids = set(loan.collections.values_list("pk", flat=True))
     if not items:
@@ -87,7 +90,7 @@ def check_complete(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
     foreign = [
         item.specimen.catalog_number
         for item in items
-        if item.specimen_id and item.specimen.collection_id not in collection_ids
+        if item.specimen and item.specimen.collection_id not in collection_ids
     ]
     if foreign:
         errors.setdefault("items", []).append(

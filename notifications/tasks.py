@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
@@ -14,6 +15,9 @@ from django.utils import timezone
 from elvis import outbox
 
 from .models import Notification
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 Status = Notification.EmailStatus
@@ -39,7 +43,8 @@ def deliver_email(self, notification_id: int) -> str:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body,
-        to=[notification.email or notification.recipient.email],
+        # A notification without an address of its own has a recipient.
+        to=[notification.email or cast("User", notification.recipient).email],
     )
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")

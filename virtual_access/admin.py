@@ -5,7 +5,7 @@ messages and the attachments are the shared ones."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,6 +22,15 @@ from elvis.workflow.errors import ActionForbidden, WorkflowError
 
 from .captures import check_may_add, max_upload_bytes, store_capture
 from .models import Capture, DigitisationRequest, ItemStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class Progress(TypedDict):
+        """``virtual_access.kind.with_progress``."""
+
+        items_processed: int
+        items_total: int
 
 
 class DigitisationRequestAdmin(AccessRequestAdmin):
@@ -62,7 +71,7 @@ class DigitisationRequestAdmin(AccessRequestAdmin):
     )
 
     @admin.display(description=_("processed"))
-    def progress(self, request: DigitisationRequest) -> str:
+    def progress(self, request: WithAnnotations[DigitisationRequest, Progress]) -> str:
         return _("%(done)d of %(total)d") % {
             "done": request.items_processed,
             "total": request.items_total,
@@ -115,7 +124,7 @@ class DigitisationRequestAdmin(AccessRequestAdmin):
         stored = 0
         for upload in files:
             try:
-                store_capture(item, upload, uploaded_by=request.user, name=upload.name)
+                store_capture(item, upload, uploaded_by=request.user, name=cast(str, upload.name))
             except ActionForbidden as error:
                 raise PermissionDenied(error.message) from error
             except WorkflowError as error:  # no longer in progress

@@ -5,7 +5,9 @@ know about it. Its own parts are the pipeline (``pipeline``, ``tasks``, ``proces
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,9 @@ from .api.views import CapturesMixin
 from .forms import DigitisationRequestEditor
 from .models import DigitisationItem, DigitisationRequest, DigitisationStatus, ItemStatus
 from .workflow import DIGITISATION_WORKFLOW
+
+if TYPE_CHECKING:
+    from elvis.workflow.models import AccessRequestQuerySet
 
 S = DigitisationStatus
 
@@ -32,7 +37,7 @@ def _item_count(**condition) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_progress(requests: QuerySet) -> QuerySet:
+def with_progress(requests: AccessRequestQuerySet) -> AccessRequestQuerySet:
     """``items_total`` and ``items_processed`` for every face (correlated, not a join)."""
     return requests.annotate(
         items_total=_item_count(), items_processed=_item_count(status=ItemStatus.PROCESSED)

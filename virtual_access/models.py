@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -166,7 +167,7 @@ class DigitisationItem(core.RequestItem):
         help_text=_("Minimum Information about a Digital Specimen reached, 0–3."),
     )
 
-    objects = DigitisationItemQuerySet.as_manager()
+    objects = DigitisationItemQuerySet.as_manager()  # type: ignore[misc]  # as LoanRequest's
 
     class Meta(core.RequestItem.Meta):
         verbose_name = _("item to digitise")
@@ -233,6 +234,11 @@ class Capture(models.Model):
     hue = models.FloatField(_("hue"), null=True, blank=True, db_index=True)
     lightness = models.FloatField(_("lightness"), null=True, blank=True)
 
+    if TYPE_CHECKING:
+        # Set on the rows of the images page.
+        band: str
+        alt: str
+
     class Meta:
         ordering = ["item_id", "id"]
         verbose_name = _("capture")
@@ -259,6 +265,9 @@ class DownloadLink(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    if TYPE_CHECKING:
+        expired: bool  # set on the rows of the timeline's list of links
 
     class Meta:
         ordering = ["-created_at"]

@@ -31,9 +31,9 @@ import re
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TypedDict, cast
 from xml.sax.saxutils import quoteattr
 
 from django.db.models import Prefetch
@@ -47,8 +47,16 @@ from .processing import pause_for_tests
 
 if TYPE_CHECKING:
     from django.core.files.storage import Storage
+    from django.db.models.fields.files import FieldFile
+    from django_stubs_ext import WithAnnotations
 
     from .models import DigitisationRequest
+
+    class _Processed(TypedDict):
+        processed: list[Capture]  # prefetched by _items
+
+    #: An item with its processed captures.
+    ProcessedItem = WithAnnotations[DigitisationItem, _Processed]
 
 CHUNK = 1024 * 1024
 #: A package being written: hidden, beside its final place, under a name no download uses.
@@ -173,6 +181,11 @@ def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:80] or "item"
 
 
+def _name(file: FieldFile) -> str:
+    """The storage name of a stored file (only an empty file field has none)."""
+    return cast(str, file.name)
+
+
 def _ext(name: str, default: str = "") -> str:
     return (os.path.splitext(name)[1].lower() or default)[:8]
 
@@ -235,7 +248,7 @@ def _lot_collection(request: DigitisationRequest) -> str:
 
 
 def occurrence_rows(
-    request: DigitisationRequest, items: list[DigitisationItem] | None = None
+    request: DigitisationRequest, items: Sequence[DigitisationItem] | None = None
 ) -> dict[int, dict[str, str]]:
     """Each item's Darwin Core row (``occurrence.csv``), by the item's id."""
     if items is None:
@@ -244,7 +257,7 @@ def occurrence_rows(
     return {item.pk: _occurrence_row(request, item, lot_collection) for item in items}
 
 
-def _items(request: DigitisationRequest) -> list[DigitisationItem]:
+def _items(request: DigitisationRequest) -> list[ProcessedItem]:
     processed = Capture.objects.filter(status=CaptureStatus.PROCESSED).order_by("pk")
     return list(
         request.items.select_related("specimen__collection__institution")
@@ -253,7 +266,7 @@ def _items(request: DigitisationRequest) -> list[DigitisationItem]:
     )
 
 
-def _check(items: list[DigitisationItem]) -> None:
+def _check(items: Sequence[DigitisationItem]) -> None:
     if not items:
         raise PackageRefused(_("The request has no items."))
     waiting = [item for item in items if item.status != ItemStatus.PROCESSED]
@@ -272,22 +285,23 @@ def _add_capture(
     stem: str,
     core_id: str,
     media: list[dict[str, str]],
-) -> tuple[int, int] | None:
+) -> tuple[int | None, int | None] | None:
     """Stream a capture's three files into the zip; add their Audubon Core rows. Returns the
     web derivative's size (for the IIIF canvas)."""
     licence = Licence(request.licence).url
     owner = request.institution.name
-    master_path = f"{FOLDERS['master']}/{stem}{_ext(capture.file.name)}"
+    master_path = f"{FOLDERS['master']}/{stem}{_ext(_name(capture.file))}"
     files = [("master", capture.file, master_path)]
     for variant, file in (("web", capture.web), ("thumbnail", capture.thumbnail)):
         if file:
-            files.append((variant, file, f"{FOLDERS[variant]}/{stem}{_ext(file.name, '.jpg')}"))
+            files.append((variant, file, f"{FOLDERS[variant]}/{stem}{_ext(_name(file), '.jpg')}"))
     web_size = None
     for variant, file, path in files:
+        name = _name(file)
         try:
-            large = file.storage.size(file.name) > zipfile.ZIP64_LIMIT // 2
+            large = file.storage.size(name) > zipfile.ZIP64_LIMIT // 2
             with build.member(path, stored=True, large=large) as member:
-                for chunk in _chunks(file.storage, file.name):
+                for chunk in _chunks(file.storage, name):
                     member.write(chunk)
         except FileNotFoundError as missing:
             raise PackageRefused(
@@ -300,10 +314,10 @@ def _add_capture(
                     % {"name": capture.original_name}
                 )
             width, height = capture.width, capture.height
-            media_type = capture.media_type or _media_type(file.name)
+            media_type = capture.media_type or _media_type(name)
         else:
-            width, height = _pixel_size(file.storage, file.name)
-            media_type = _media_type(file.name)
+            width, height = _pixel_size(file.storage, name)
+            media_type = _media_type(name)
             if variant == "web":
                 web_size = (width, height)
         media.append(
@@ -370,7 +384,7 @@ def _write_text(build: _Build, path: str, text: str) -> None:
         member.write(text.encode("utf-8"))
 
 
-def _fill(build: _Build, request: DigitisationRequest, items: list[DigitisationItem]) -> dict:
+def _fill(build: _Build, request: DigitisationRequest, items: list[ProcessedItem]) -> dict:
     """Write every member; returns each specimen item's MIDS level."""
     licence = Licence(request.licence).url
     occurrences = occurrence_rows(request, items)

@@ -14,7 +14,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +63,7 @@ class DigitisationPage(KindPageMixin, View):
 class PackageDownloadView(DigitisationPage):
     """``/virtual_access/<pk>/package/``: the package, for whoever may see the request."""
 
-    def get(self, http_request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, http_request: HttpRequest, pk: int) -> HttpResponseBase:
         access_request = self.get_request(pk)
         if not downloads.has_package(access_request):
             raise Http404(_("This request has no package to download."))
@@ -115,7 +122,7 @@ class LinkDownloadView(View):
     """``/virtual_access/download/<token>/``: the package through a private link, no login;
     each use logged. Unknown, expired and revoked links get the same 404 page."""
 
-    def get(self, http_request: HttpRequest, token: str) -> HttpResponse:
+    def get(self, http_request: HttpRequest, token: str) -> HttpResponseBase:
         link = downloads.usable_link(token)
         if link is None:
             return render(http_request, "virtual_access/link_gone.html", status=404)
@@ -125,7 +132,7 @@ class LinkDownloadView(View):
 
 def _alt(capture: Capture) -> str:
     item = capture.item
-    if item.specimen_id:
+    if item.specimen:
         return f"{item.specimen.catalog_number} {item.specimen.scientific_name}".strip()
     return item.description
 

@@ -9,7 +9,7 @@ makes the request's own changes on the locked row inside ``perform``'s transacti
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,6 +29,9 @@ from .models import (
     ItemStatus,
     PackageStatus,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class ApproveForm(forms.Form):
@@ -61,7 +64,7 @@ class RetryForm(forms.Form):
 
 def check_complete(request: DigitisationRequest, actor: Any, data: dict[str, Any]) -> None:
     """Submitted only when it says what to image, from which collections, and as what."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     items = list(request.items.select_related("specimen"))
     collection_ids = set(request.collections.values_list("pk", flat=True))
     if not items:
@@ -71,7 +74,7 @@ def check_complete(request: DigitisationRequest, actor: Any, data: dict[str, Any
     foreign = [
         item.specimen.catalog_number
         for item in items
-        if item.specimen_id and item.specimen.collection_id not in collection_ids
+        if item.specimen and item.specimen.collection_id not in collection_ids
     ]
     if foreign:
         errors.setdefault("items", []).append(
@@ -149,7 +152,9 @@ DIGITISATION_WORKFLOW = COMMON.extend(
         fields=("cost_currency", "cost_amount", "staff_hours", "planned_delivery"),
     ),
     COMMON.replace(
-        "withdraw", sources={*COMMON.get("withdraw").sources, IN_PROGRESS}, apply=stop_pipeline,
+        "withdraw",
+        sources={*COMMON.transitions["withdraw"].sources, IN_PROGRESS},
+        apply=stop_pipeline,
     ),
     COMMON.replace(
         "cancel", sources={S.APPROVED, IN_PROGRESS}, apply=stop_pipeline,

@@ -6,6 +6,9 @@ the messages and the attachments are the shared ones (``elvis.workflow.admin``).
 
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -117,7 +120,9 @@ class InstitutionCalendarAdmin(admin.ModelAdmin):
         if not is_site_staff(request.user):
             ids = handled_institution_ids(request.user)
             lookup = "pk__in" if db_field.name == "institution" else "institution_id__in"
-            field.queryset = field.queryset.filter(**{lookup: ids})
+            # A foreign key's form field is a ModelChoiceField with a queryset.
+            field = cast("forms.ModelChoiceField", field)
+            field.queryset = cast("QuerySet", field.queryset).filter(**{lookup: ids})
         return field
 
 

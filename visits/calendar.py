@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -147,6 +147,11 @@ def month_visits(institution: Institution, first: date, last: date) -> list[Visi
     )
 
 
+def _confirmed(visit: VisitRequest, day: date) -> bool:
+    """Is ``day`` within the visit's confirmed dates (a month's visits have them)?"""
+    return cast("date", visit.confirmed_start) <= day <= cast("date", visit.confirmed_end)
+
+
 def month_context(institution: Institution, first: date) -> dict[str, Any]:
     """Everything the month's table shows, in a constant number of queries."""
     last = next_month(first) - timedelta(days=1)
@@ -196,7 +201,7 @@ def month_context(institution: Institution, first: date) -> dict[str, Any]:
         VisitRow(
             visit,
             [row.facility for row in visit.facility_requests.all()],
-            [day.open and visit.confirmed_start <= day.date <= visit.confirmed_end for day in days],
+            [day.open and _confirmed(visit, day.date) for day in days],
         )
         for visit in month_visits(institution, first, last)
     ]
@@ -221,7 +226,7 @@ class MonthCalendarView(LoginRequiredMixin, View):
         if not query.is_valid():
             if not institutions.exists():
                 raise Http404
-            context = {"query": query, "institutions": institutions}
+            context: dict[str, Any] = {"query": query, "institutions": institutions}
             return render(request, TEMPLATE, context, status=400)
         chosen = query.cleaned_data["institution"]
         institution = institutions.filter(pk=chosen).first() if chosen else institutions.first()
@@ -242,5 +247,8 @@ class MonthCalendarView(LoginRequiredMixin, View):
     def url(institution: Institution, month: date | None) -> str:
         if month is None:
             return ""
-        params = {"institution": institution.pk, "month": f"{month.year:04d}-{month.month:02d}"}
+        params: dict[str, str | int] = {
+            "institution": institution.pk,
+            "month": f"{month.year:04d}-{month.month:02d}",
+        }
         return f"{reverse('visits:calendar')}?{urlencode(params)}"

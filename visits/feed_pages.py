@@ -8,7 +8,7 @@ without JavaScript and a link or a prefetch cannot revoke anything.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -23,6 +23,9 @@ from django.views.decorators.cache import never_cache
 from . import feeds
 from .models import CalendarFeed
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 Scope = CalendarFeed.Scope
 
 
@@ -30,13 +33,13 @@ class FeedForm(forms.Form):
     """What a new feed follows, offering only what the user may follow."""
 
     scope = forms.ChoiceField(label=_("Visits to show"), widget=forms.RadioSelect)
-    institution = forms.ModelChoiceField(
+    institution: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Institution"),
         queryset=None,
         required=False,
         help_text=_("For “institution”: every confirmed visit to it."),
     )
-    facility = forms.ModelChoiceField(
+    facility: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Facility"),
         queryset=None,
         required=False,
@@ -47,20 +50,23 @@ class FeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         institutions = feeds.institutions_for(user)
         facilities = feeds.facilities_for(user)
-        self.fields["institution"].queryset = institutions
-        self.fields["facility"].queryset = facilities
-        self.fields["facility"].label_from_instance = lambda f: f"{f.institution.code}: {f.name}"
+        cast("forms.ModelChoiceField", self.fields["institution"]).queryset = institutions
+        facility = cast("forms.ModelChoiceField", self.fields["facility"])
+        facility.queryset = facilities
+        # A lambda for the choice labels (the stubs declare a method; Django reads either).
+        facility.label_from_instance = lambda f: f"{f.institution.code}: {f.name}"  # type: ignore[method-assign,assignment]
         self.follows_institutions = institutions.exists()
+        scope = cast("forms.ChoiceField", self.fields["scope"])
         if self.follows_institutions:
-            self.fields["scope"].choices = Scope.choices
+            scope.choices = Scope.choices
             self.fields["scope"].initial = Scope.INSTITUTION
         else:
-            self.fields["scope"].choices = [(Scope.RESEARCHER, Scope.RESEARCHER.label)]
+            scope.choices = [(Scope.RESEARCHER, Scope.RESEARCHER.label)]
             self.fields["scope"].initial = Scope.RESEARCHER
             del self.fields["institution"], self.fields["facility"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         scope = data.get("scope")
         if scope == Scope.INSTITUTION and not data.get("institution"):
             self.add_error("institution", _("Choose the institution."))
@@ -133,6 +139,7 @@ class FeedRevokeView(LoginRequiredMixin, View):
 
     @staticmethod
     def feeds(request: HttpRequest):
-        return CalendarFeed.objects.filter(owner=request.user).select_related(
+        owner = cast("User", request.user)  # signed in (LoginRequiredMixin)
+        return CalendarFeed.objects.filter(owner=owner).select_related(
             "institution", "facility__institution"
         )

@@ -17,6 +17,7 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -158,10 +159,11 @@ def visits_of(feed: CalendarFeed) -> QuerySet:
 def feed_name(feed: CalendarFeed) -> str:
     """What the calendar program calls the subscription."""
     if feed.scope == Scope.INSTITUTION:
-        return _("ELViS visits: %(name)s") % {"name": feed.institution.name}
+        return _("ELViS visits: %(name)s") % {"name": cast("Institution", feed.institution).name}
     if feed.scope == Scope.FACILITY:
+        facility = cast("Facility", feed.facility)  # the scope's own field is set
         return _("ELViS visits: %(name)s") % {
-            "name": f"{feed.facility.name} ({feed.facility.institution.name})"
+            "name": f"{facility.name} ({facility.institution.name})"
         }
     return _("ELViS: my visits")
 

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -26,6 +26,9 @@ from elvis.workflow.pages.forms import OptionalValidationMixin
 from .capacity import Availability
 from .models import CoVisitor, VisitFacility, VisitRequest
 from .rules import duplicate_emails, overlapping_visits, period_errors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CONTENT_FIELDS = (
     "proposed_start",
@@ -53,7 +56,7 @@ class VisitRequestForm(RequestForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         errors = period_errors(
             self.instance.institution, data.get("proposed_start"), data.get("proposed_end")
         )
@@ -117,20 +120,22 @@ class FacilityChoiceForm(OptionalValidationMixin, forms.ModelForm):
     def __init__(self, *args: Any, institution, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         facilities = Facility.objects.filter(institution=institution, is_active=True)
-        self.fields["facility"].queryset = facilities
-        self.fields["facility"].label_from_instance = lambda f: (
+        facility = cast("forms.ModelChoiceField", self.fields["facility"])
+        facility.queryset = facilities
+        # A lambda for the choice labels (the stubs declare a method; Django reads either).
+        facility.label_from_instance = lambda f: (  # type: ignore[method-assign,assignment]
             f"{f.name} ({f.get_type_display()}, {f.daily_capacity} places a day)"
         )
-        instruments = self.fields["instruments"]
+        instruments = cast("forms.ModelMultipleChoiceField", self.fields["instruments"])
         instruments.queryset = Instrument.objects.filter(facility__in=facilities).select_related(
             "facility"
         )
-        instruments.label_from_instance = lambda i: f"{i.facility.name}: {i.name}"
+        instruments.label_from_instance = lambda i: f"{i.facility.name}: {i.name}"  # type: ignore[method-assign,assignment]
         instruments.help_text = _("Only those of the facility chosen above.")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        facility = data.get("facility")
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
+        facility: Any = data.get("facility")
         foreign = [i.name for i in data.get("instruments") or () if i.facility_id != facility.pk] \
             if facility else []  # fmt: skip
         if foreign:
@@ -188,7 +193,7 @@ class AvailabilityCheck:
     """What the "Check availability" button shows: why it cannot say yet, or the table."""
 
     team: int
-    problems: list[str] = dataclass_field(default_factory=list)
+    problems: list[StrOrPromise] = dataclass_field(default_factory=list)
     facilities: list[Facility] = dataclass_field(default_factory=list)
     days: list[DayAvailability] = dataclass_field(default_factory=list)
 
@@ -209,6 +214,7 @@ class VisitRequestEditor(RequestEditor):
     """The visit's form: the core's, with the period and plan, the team and the facilities."""
 
     form_class = VisitRequestForm
+    instance: VisitRequest
     redisplay_buttons = (CHECK_AVAILABILITY,)
 
     def extra_context(self, *, pressed: str | None) -> dict[str, Any]:
@@ -222,7 +228,7 @@ class VisitRequestEditor(RequestEditor):
         not), so the researcher can pick dates that fit before submitting."""
         team = 1 + sum(1 for row in self.co_visitors.forms if _kept(row) and _filled(row))
         start, end = _typed(self.form, "proposed_start"), _typed(self.form, "proposed_end")
-        problems = []
+        problems: list[StrOrPromise] = []
         if start is None or end is None:
             problems.append(_("Give the first and the last day proposed."))
         elif end < start:
@@ -260,7 +266,9 @@ class VisitRequestEditor(RequestEditor):
             days.append(DayAvailability(day, availability.calendar.is_open(day), cells))
         return AvailabilityCheck(team=team, facilities=facilities, days=days)
 
-    def extra_formsets(self, *, rows: dict, validate: bool) -> dict[str, forms.BaseFormSet]:
+    def extra_formsets(
+        self, *, rows: dict, validate: bool
+    ) -> dict[str, forms.BaseModelFormSet[Any, Any]]:
         self.co_visitors = CoVisitorFormSet(
             **rows, instance=self.instance, prefix="visitors", form_kwargs={"validate": validate}
         )

@@ -8,7 +8,8 @@ first to the day after the last, and ``STATUS:CANCELLED`` once a confirmed visit
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -34,7 +35,8 @@ def event(visit: VisitRequest) -> Event:
     entry.add("last-modified", visit.updated_at)
     entry.add("sequence", visit.sequence)
     entry.add("dtstart", visit.confirmed_start)
-    entry.add("dtend", visit.confirmed_end + timedelta(days=1))
+    # Only approved visits are in a calendar: they have confirmed dates.
+    entry.add("dtend", cast("date", visit.confirmed_end) + timedelta(days=1))
     facilities = ", ".join(row.facility.name for row in visit.facility_requests.all())
     entry.add("summary", f"{visit.reference}: {visit.requester.get_full_name()} — {visit.title}")
     entry.add("location", f"{visit.institution.name}" + (f" ({facilities})" if facilities else ""))

@@ -7,10 +7,10 @@ visits app adds its own calendar pages, feeds and availability.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow.kinds import CURATORS, REQUESTER, Reminder, RequestKind, register
@@ -23,6 +23,9 @@ from .forms import VisitRequestEditor
 from .ical import approval_attachment
 from .models import VisitFacility, VisitRequest, VisitStatus
 from .workflow import VISIT_WORKFLOW
+
+if TYPE_CHECKING:
+    from elvis.workflow.models import AccessRequestQuerySet
 
 S = VisitStatus
 VISITORS = "visitors"
@@ -48,7 +51,7 @@ def visitors(visit: VisitRequest) -> list[Any]:
     ]
 
 
-def with_team_and_facilities(visits: QuerySet) -> QuerySet:
+def with_team_and_facilities(visits: AccessRequestQuerySet) -> AccessRequestQuerySet:
     return visits.prefetch_related(
         "co_visitors",
         Prefetch(

@@ -9,6 +9,7 @@ through ``elvis.workflow.service.perform`` only; places are booked and freed by
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -342,6 +343,10 @@ class CalendarFeed(models.Model):
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    if TYPE_CHECKING:
+        #: May it be used now (set on the rows of the user's feed list).
+        usable: bool
 
     class Meta:
         ordering = ["-created_at"]

@@ -8,6 +8,7 @@ confirmed period with the same ``period_errors``.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,6 +18,9 @@ from collections_app.models import Institution
 
 from .capacity import working_days
 from .models import BOOKED_STATUSES, VisitRequest, VisitStatus
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: A period is refused without counting its days when it spans more calendar days than this
 #: many per working day allowed (a week per working day, closures included).
@@ -30,7 +34,7 @@ def period_errors(
     *,
     start_field: str = "proposed_start",
     end_field: str = "proposed_end",
-) -> dict[str, list[str]]:
+) -> dict[str, list[StrOrPromise]]:
     """End before start, a start in the past, too many working days, or none at all."""
     if start is None or end is None:
         return {}
@@ -60,9 +64,9 @@ def period_errors(
     return {}
 
 
-def team_errors(institution: Institution, facilities, visitors: int) -> list[str]:
+def team_errors(institution: Institution, facilities, visitors: int) -> list[StrOrPromise]:
     """Facilities of another institution, or smaller than the team on every day."""
-    errors = []
+    errors: list[StrOrPromise] = []
     for facility in facilities:
         if facility.institution_id != institution.pk:
             errors.append(
@@ -89,9 +93,9 @@ def duplicate_emails(requester_email: str, emails: list[str]) -> list[str]:
     return repeated
 
 
-def submission_errors(visit: VisitRequest) -> dict[str, list[str]]:
+def submission_errors(visit: VisitRequest) -> dict[str, list[StrOrPromise]]:
     """Everything that must hold before the institution sees the visit."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[StrOrPromise]] = {}
     if not visit.collections.exists():
         errors["collections"] = [_("Choose the collection(s) you want to visit.")]
     rows = list(visit.facility_requests.select_related("facility").prefetch_related("instruments"))

@@ -35,7 +35,7 @@ class PeriodForm(forms.Form):
     confirmed_end = forms.DateField(label=_("Last day"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         start, end = data.get("confirmed_start"), data.get("confirmed_end")
         if start and end and end < start:
             self.add_error("confirmed_end", _("The last day is before the first."))
@@ -57,8 +57,9 @@ class LinesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3})
 
-    def to_python(self, value: Any) -> list[str]:
-        text = super().to_python(value)
+    # A CharField whose cleaned value is its lines, not the text.
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""  # "" already for no value
         return [line.strip() for line in text.splitlines() if line.strip()]
 
 

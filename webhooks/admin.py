@@ -132,10 +132,11 @@ class SubscriptionFilter(admin.SimpleListFilter):
         return [(str(s.pk), f"{s.institution.code}: {s}") for s in subscriptions]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() is None:
+        value = self.value()
+        if value is None:
             return queryset
         try:
-            return queryset.filter(subscription=int(self.value()))
+            return queryset.filter(subscription=int(value))
         except ValueError as error:
             raise IncorrectLookupParameters(error) from error
 

@@ -244,7 +244,7 @@ class SequenceCounter(models.Model):
 
     @classmethod
     def allocate(cls, subscription: Subscription, resource_type: str, resource_id: int) -> int:
-        key = {"subscription": subscription, "resource_type": resource_type}
+        key: dict[str, Any] = {"subscription": subscription, "resource_type": resource_type}
         with transaction.atomic():
             cls.objects.get_or_create(**key, resource_id=resource_id)
             counter = cls.objects.select_for_update().get(**key, resource_id=resource_id)

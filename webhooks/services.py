@@ -89,6 +89,7 @@ def ping(subscription: Subscription, data: Any) -> Delivery:
         delivery = record(
             subscription, PING, resource_type="webhook", resource_id=subscription.pk, data=data
         )
+        assert delivery is not None  # only a deduplicated event may go unrecorded
         enqueue_on_commit([delivery.pk])
     return delivery
 

@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from celery import shared_task
 from django.db import transaction
@@ -63,7 +64,7 @@ def deliver_webhook(delivery_id: int) -> str:
 def settle(delivery: Delivery, outcome: Outcome, *, started_at: datetime) -> str:
     """Log the attempt and move the delivery on: delivered, due again later, or failed."""
     now = timezone.now()
-    result = {
+    result: dict[str, Any] = {
         "last_status_code": outcome.status_code,
         "last_error": outcome.error,
         "claimed_at": None,

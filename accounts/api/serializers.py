@@ -37,7 +37,8 @@ class LoginSerializer(serializers.Serializer):
         user = authenticate(request, email=attrs["email"].lower(), password=attrs["password"])
         if user is None:
             if getattr(request, "axes_locked_out", False):
-                request.axes_locked_out = False  # answered here, not by AxesMiddleware
+                # An attribute django-axes (untyped) sets on the request.
+                request.axes_locked_out = False  # type: ignore[attr-defined]  # answered here, not by AxesMiddleware
                 cool_off = get_cool_off(request)
                 raise LoginLockedOut(wait=cool_off.total_seconds() if cool_off else None)
             raise serializers.ValidationError(

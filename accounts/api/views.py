@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +15,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from accounts.tokens import issue, issue_login_token
 from elvis.api.throttling import LoginThrottle
 
@@ -79,7 +81,7 @@ class ApiTokenViewSet(
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         # By id: the schema generator asks with an anonymous user (pk None: no rows).
-        return ApiToken.objects.filter(user_id=self.request.user.pk)
+        return ApiToken.objects.filter(user_id=self.request.user.pk)  # type: ignore[misc]
 
     @extend_schema(
         summary="Issue a token (its key is in this answer only)",
@@ -96,7 +98,7 @@ class ApiTokenViewSet(
             )
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        token, key = issue(request.user, **payload.validated_data)
+        token, key = issue(cast("User", request.user), **payload.validated_data)  # IsAuthenticated
         token.token = key
         return Response(IssuedApiTokenSerializer(token).data, status=status.HTTP_201_CREATED)
 

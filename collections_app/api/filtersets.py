@@ -8,7 +8,7 @@ unknown fields) and out-of-range datetimes (which crash the database adapter ins
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import django_filters
 from django import forms
@@ -39,8 +39,9 @@ class StrictBooleanField(forms.Field):
             raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
 
+# The stubs pin field_class to the default's class; django-filter takes any form field.
 class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
+    field_class = StrictBooleanField  # type: ignore[assignment]
 
 
 class StrictIsoDateTimeField(IsoDateTimeField):
@@ -50,7 +51,7 @@ class StrictIsoDateTimeField(IsoDateTimeField):
         "invalid": _("Enter an ISO 8601 date and time, e.g. 2026-01-31T12:00:00Z."),
     }
 
-    def to_python(self, value: str | None) -> datetime | None:
+    def to_python(self, value: str | datetime | date | None) -> datetime | None:
         parsed = super().to_python(value)
         if parsed is None:
             return None
@@ -68,7 +69,7 @@ class StrictIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 class IntegerFilter(django_filters.NumberFilter):
     """A whole number, as the schema says (NumberFilter alone would accept 1.5)."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # as StrictBooleanFilter's
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):

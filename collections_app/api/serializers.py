@@ -72,7 +72,7 @@ class RegistrySerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
-        model = self.Meta.model
+        model: type[Model] = self.Meta.model
         candidate = copy(self.instance) if self.instance is not None else model()
         concrete = {field.name for field in model._meta.concrete_fields}
         for name, value in attrs.items():

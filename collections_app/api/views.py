@@ -7,7 +7,7 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from collections_app.models import Collection, Facility, Institution, Specimen
 from collections_app.scoping import can_edit_institution_id
@@ -53,11 +54,12 @@ class RegistryViewSet(viewsets.ModelViewSet):
     filter_backends = [DjangoFilterBackend]
     staff_only_actions: ClassVar[frozenset[str]] = frozenset()
 
-    def perform_create(self, serializer: RegistrySerializer) -> None:
-        self._save(serializer)
+    # The serializers of this viewset are RegistrySerializers.
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        self._save(cast("RegistrySerializer", serializer))
 
-    def perform_update(self, serializer: RegistrySerializer) -> None:
-        self._save(serializer)
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        self._save(cast("RegistrySerializer", serializer))
 
     def _save(self, serializer: RegistrySerializer) -> None:
         """Check the institution the body targets (a create, or a move), then save and reload."""

@@ -7,6 +7,7 @@ logins always work.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.tokens import issue
 
 from ..models import Institution, Membership
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Role = Membership.Role
 
@@ -27,7 +31,7 @@ DEMO_TOKEN_NAME = "seed_demo"
 class DemoAccount:
     email: str
     full_name: str
-    role_label: str
+    role_label: StrOrPromise
     institution_code: str = ""
     role: str = ""  # a Membership.Role; empty for researchers and the site admin
     superuser: bool = False
@@ -81,7 +85,7 @@ def ensure_account(account: DemoAccount, institutions: dict[str, Institution]) -
     user.save()
     if institution is not None:
         Membership.objects.get_or_create(user=user, institution=institution, role=account.role)
-    if account.role == Role.CURATOR:
+    if account.role == Role.CURATOR and institution is not None:  # a curator has one
         user.curated_collections.add(*institution.collections.all())
     if account.role == Role.API_CLIENT:
         user.api_tokens.filter(name=DEMO_TOKEN_NAME).delete()

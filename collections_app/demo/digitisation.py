@@ -158,6 +158,7 @@ def make_request(
     imaged = items if plan.status == "delivered" else items[: plan.processed]
     for item in imaged:
         item.request = request  # as approved: in progress
+        assert item.specimen is not None  # the demo asks for catalogued specimens only
         name = f"{item.specimen.catalog_number}.jpg"
         capture = store_capture(
             item, ContentFile(demo_image(images), name=name), uploaded_by=curator, name=name

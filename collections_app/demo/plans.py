@@ -9,14 +9,18 @@ follow the institutions' own styles: the museum acronym with a collection block
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class CollectionPlan:
     code: str
-    name: str
+    name: StrOrPromise
     discipline: str
     taxonomic_scope: str
     group: str  # a key of demo.taxa.TAXA

@@ -108,7 +108,8 @@ def batches(
 ) -> Iterator[Batch]:
     """Mapped rows, ``size`` at a time; a catalogue number repeated within a batch is rejected
     here (the loader rejects one repeated from an earlier batch)."""
-    batch, first_lines = Batch(), {}
+    batch = Batch()
+    first_lines: dict[str, int] = {}
     for line, raw in rows:
         mapped = mapper(line, raw)
         if isinstance(mapped, Rejection):

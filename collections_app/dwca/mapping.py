@@ -13,14 +13,18 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
+from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.models import Collection, Specimen
 from collections_app.search import search_key
 
 from .terms import DWC
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The core terms read, in the order ``RowMapper`` unpacks them.
 TERMS: tuple[str, ...] = tuple(
@@ -89,6 +93,11 @@ def duplicate(line: int, catalog_number: str, first_line: int) -> Rejection:
     )
 
 
+def _max_length(name: str) -> int | None:
+    """The longest value of a specimen column (``None``: unbounded)."""
+    return cast("Field", Specimen._meta.get_field(name)).max_length
+
+
 class RowMapper:
     """Maps the rows of one archive (values of ``TERMS``) into one collection."""
 
@@ -105,11 +114,11 @@ class RowMapper:
         self.matching_codes: set[tuple[str, str]] = set()
         self.check_codes = check_codes
         self.encoding = encoding
-        self.key_length = Specimen._meta.get_field("catalog_number").max_length
+        self.key_length = cast(int, _max_length("catalog_number"))
         self.limits = [
-            (index, term, Specimen._meta.get_field(name).max_length)
+            (index, term, limit)
             for index, (name, term) in enumerate(FIELDS)
-            if term and Specimen._meta.get_field(name).max_length
+            if term and (limit := _max_length(name))
         ]
 
     def __call__(self, line: int, raw: Sequence[str]) -> Record | Rejection:
@@ -128,7 +137,7 @@ class RowMapper:
             collection_code,
         ) = map(str.strip, raw)
 
-        def reject(reason: str) -> Rejection:
+        def reject(reason: StrOrPromise) -> Rejection:
             return Rejection(line, catalog, str(reason))
 
         if not catalog:

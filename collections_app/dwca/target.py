@@ -26,7 +26,7 @@ def find_collection(spec: str) -> Collection:
         )
     institution = Institution.objects.filter(code=institution_code).first()
     if institution is None:
-        codes = Institution.objects.order_by("code").values_list("code", flat=True)
+        codes: Iterable[str] = Institution.objects.order_by("code").values_list("code", flat=True)
         raise UnknownCollection(
             _("No institution has the code %(code)s. Institutions: %(codes)s")
             % {"code": repr(institution_code), "codes": _listing(codes)}

@@ -26,8 +26,8 @@ def discover(paths: Iterable[Path], ignored: Callable[[str], object]) -> list[So
             found_sources = [source for source in found if source is not None]
             if not found_sources:
                 raise SourceError(_("%(path)s: no recognised file in this folder") % {"path": path})
-            for source in found_sources:
-                sources.setdefault(source.path.resolve(), source)
+            for found_source in found_sources:
+                sources.setdefault(found_source.path.resolve(), found_source)
         elif path.is_file():
             source = read(path)
             if source is None:

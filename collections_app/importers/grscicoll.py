@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,9 @@ from . import values
 from .records import converted, find_institution, save
 from .report import RowContext, RowError
 from .source import Phase, Source, SourceError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 RECORD_KEYS = frozenset({"key", "code", "name"})
 COLLECTION_KEYS = frozenset({"institutionKey", "contentTypes", "preservationTypes"})
@@ -37,6 +40,8 @@ def recognise(path: Path, text: str, encoding: str) -> Source | None:
     records = _records(data)
     if records is None:
         return None
+    label: StrOrPromise
+    model: type[Collection | Institution]
     if any(isinstance(record, dict) and COLLECTION_KEYS & record.keys() for _, record in records):
         label, phase, model, handle = (
             _("GRSciColl collections"),

@@ -7,7 +7,7 @@ each value with the model field's own rules, turning a bad value into a ``RowErr
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -66,7 +66,7 @@ def _validated(instance: models.Model, values: dict[str, Any], ctx: RowContext) 
             cleaned[name] = value
             continue
         try:
-            cleaned[name] = field.clean(value, instance)
+            cleaned[name] = cast("models.Field", field).clean(value, instance)  # not a relation
         except ValidationError as exc:
             reason = f"{name}: {' '.join(exc.messages)}"
             if name in SOFT_FIELDS:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +25,9 @@ from . import values
 from .records import converted, find_institution, save
 from .report import RowContext, RowError
 from .source import Phase, Source
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Row = dict[str, str]
 
@@ -54,7 +57,7 @@ def guess_facility_type(name: str) -> str:
     return Facility.Type.OTHER
 
 
-def _cell(row: Row, column: str, label: str) -> str:
+def _cell(row: Row, column: str, label: StrOrPromise) -> str:
     value = row.get(column, "")
     if not value:
         raise RowError(_("empty %(label)s") % {"label": label})
@@ -120,7 +123,7 @@ def import_facility_row(row: Row, ctx: RowContext) -> None:
 
 @dataclass(frozen=True)
 class TableKind:
-    label: str
+    label: StrOrPromise
     required: frozenset[str]
     phase: Phase
     model: type[models.Model]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
@@ -30,9 +30,11 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     target_class = SummaryRelatedField
 
     def map_serializer_field(self, auto_schema, direction: str) -> dict[str, Any]:
+        # Neither is None: an integer has a basic type, a serializer's component a reference.
         if direction == "request":
-            return build_basic_type(OpenApiTypes.INT)
-        return auto_schema.resolve_serializer(self.target.summary, direction).ref
+            return cast("dict[str, Any]", build_basic_type(OpenApiTypes.INT))
+        summary = auto_schema.resolve_serializer(self.target.summary, direction)
+        return cast("dict[str, Any]", summary.ref)
 
 
 class PersonSerializer(serializers.Serializer):

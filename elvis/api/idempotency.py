@@ -33,7 +33,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import http_sf
 from django.core.files.uploadedfile import UploadedFile
@@ -49,7 +49,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import IdempotencyRecord
+from accounts.models import IdempotencyRecord, User
 
 from .schema import error_response
 
@@ -153,7 +153,7 @@ def key_of(header: str) -> str:
             )
         return header
     try:
-        key, parameters = http_sf.parse(header.encode("latin-1"), tltype="item")
+        parsed = http_sf.parse(header.encode("latin-1"), tltype="item")
     except (UnicodeEncodeError, http_sf.StructuredFieldError) as exc:
         problem = str(exc) if isinstance(exc, http_sf.StructuredFieldError) else "not ASCII"
         raise ValidationError(
@@ -164,6 +164,17 @@ def key_of(header: str) -> str:
                 ]
             }
         ) from None
+    # An item parses to (bare item, parameters); the typing covers every top-level type.
+    key, parameters = cast("tuple[object, dict]", parsed)
+    if not isinstance(key, str):
+        raise ValidationError(
+            {
+                HEADER: [
+                    _('A quoted key must be one Structured Field string, e.g. "abc": %(problem)s.')
+                    % {"problem": "not a string"}
+                ]
+            }
+        )
     if parameters:
         raise ValidationError(
             {HEADER: [_("Send the quoted key alone, without ;parameters after it.")]}
@@ -204,12 +215,16 @@ def _reserve(request: Request, key: str) -> IdempotencyRecord:
     Raises 422 for a different request under the key, 409 while the first still runs.
     """
     digest = fingerprint(request)
-    user = request.user
+    user = cast("User", request.user)  # ``idempotent`` reserves for signed-in callers only
     for _attempt in range(3):
         try:
             with transaction.atomic():
                 return IdempotencyRecord.objects.create(
-                    user=user, key=key, method=request.method, path=request.path, fingerprint=digest
+                    user=user,
+                    key=key,
+                    method=cast(str, request.method),  # a served request has one
+                    path=request.path,
+                    fingerprint=digest,
                 )
         except IntegrityError:
             pass

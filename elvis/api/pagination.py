@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -50,6 +50,7 @@ class StrictPageSizeMixin:
 
     page_size_query_param = "page_size"
     max_page_size = 200
+    page_size: int  # the pagination class's
 
     def get_page_size(self, request) -> int:
         size = _positive_int(request, self.page_size_query_param)
@@ -77,7 +78,8 @@ def with_link_header(response: Response, *, next_url: str | None, prev_url: str 
     return response
 
 
-class StrictPageNumberPagination(StrictPageSizeMixin, PageNumberPagination):
+# The mixin narrows DRF's optional page_size_query_param and max_page_size to set values.
+class StrictPageNumberPagination(StrictPageSizeMixin, PageNumberPagination):  # type: ignore[misc]
     def paginate_queryset(self, queryset, request, view=None):
         if request.query_params.get(self.page_query_param) != "last":
             _positive_int(request, self.page_query_param)
@@ -109,7 +111,7 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
     or removed while a client pages never make it skip or repeat another row.
     """
 
-    page_size = api_settings.PAGE_SIZE
+    page_size = cast(int, api_settings.PAGE_SIZE)  # set in settings.REST_FRAMEWORK
     cursor_query_param = "cursor"
     cursor_query_description = _("Position from the next or previous link; omit for the start.")
     page_size_query_description = _("Number of results per page (1 to 200).")
@@ -117,7 +119,9 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
     page_query_param = "page"
     invalid_cursor_message = _("This cursor is not valid here: follow the links as given.")
 
-    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list[Model]:
+    # A keyset needs a queryset's ordering (DRF passes the view's queryset): narrower than
+    # the base's "queryset or sequence".
+    def paginate_queryset(self, queryset: QuerySet, request, view=None) -> list[Model]:  # type: ignore[override]
         if self.page_query_param in request.query_params:
             raise ValidationError(
                 {
@@ -281,7 +285,7 @@ def _flip(name: str) -> str:
 
 def _ordering_of(queryset: QuerySet) -> list[str]:
     """The queryset's ordering, checked to be one a keyset can follow."""
-    ordering = list(queryset.query.order_by)
+    ordering: list[Any] = list(queryset.query.order_by)  # names, checked next
     if not (ordering and all(isinstance(name, str) for name in ordering)):
         raise ImproperlyConfigured("Keyset pagination needs an order_by() of plain names.")
     pk_names = {"pk", queryset.model._meta.pk.name}

@@ -27,9 +27,13 @@ class RateThrottle(SimpleRateThrottle):
     """The shared mechanics: current rates, a safe client address, an exact wait."""
 
     fallback_scope: str | None = None
+    # Set by SimpleRateThrottle.__init__ from the rate (the stubs do not declare them).
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str | None:
-        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES
+        # Rates are strings such as "20/minute" (the stubs type them as numbers).
+        rates: dict[str, str | None] = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
         for scope in (self.scope, self.fallback_scope):
             if scope in rates:
                 return rates[scope]

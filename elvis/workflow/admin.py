@@ -14,7 +14,7 @@ missing one (404).
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -54,7 +54,7 @@ from .service import check_allowed, perform
 from .table import CURATOR, Transition
 
 if TYPE_CHECKING:
-    from .models import AccessRequest, Attachment
+    from .models import AccessRequest, Attachment, RequestItemQuerySet
 
 # The requester must read why: these actions are never done without a comment, nor in bulk.
 REASON_REQUIRED = frozenset({"request_changes", "reject", "cancel"})
@@ -66,7 +66,7 @@ def in_queue(user, obj: AccessRequest | None = None) -> bool:
 
 
 def error_text(error: WorkflowError | ValidationError) -> str:
-    return error.message if isinstance(error, WorkflowError) else " ".join(error.messages)
+    return str(error.message) if isinstance(error, WorkflowError) else " ".join(error.messages)
 
 
 class CollectionFilter(admin.SimpleListFilter):
@@ -84,10 +84,11 @@ class CollectionFilter(admin.SimpleListFilter):
         return [(str(c.pk), f"{c.institution.code}:{c.code} — {c.name}") for c in collections]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        if self.value() is None:
+        value = self.value()
+        if value is None:
             return queryset
         try:
-            return queryset.filter(collections=int(self.value()))
+            return queryset.filter(collections=int(value))
         except ValueError as error:
             raise IncorrectLookupParameters(error) from error
 
@@ -125,8 +126,8 @@ class ReadOnlyInline(admin.TabularInline):
             if field.is_relation and field.related_model is get_user_model()
         }
         columns = []
-        for name in cls.fields:
-            if name in people:
+        for name in cls.fields or ():
+            if isinstance(name, str) and name in people:
                 setattr(cls, f"{name}_name", _person_column(name, people[name].verbose_name))
                 name = f"{name}_name"
             columns.append(name)
@@ -263,7 +264,7 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
 
     list_display: tuple[Any, ...] = ("reference", "title", "requester", institution_code, "status")
     list_select_related = ("requester", "institution")
-    list_filter: tuple[Any, ...] = ("status", CollectionFilter)
+    list_filter: ClassVar[tuple[Any, ...]] = ("status", CollectionFilter)
     search_fields = ("reference", "title", "requester__email", "requester__full_name")
     search_help_text = _("A reference, words of the title, or the requester's name or e-mail.")
     date_hierarchy = "created_at"
@@ -279,11 +280,15 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     def __init__(self, model: type[AccessRequest], admin_site: admin.AdminSite) -> None:
         super().__init__(model, admin_site)
         self.kind = kind_of(model)
-        # Instance attributes, so that Django's admin checks validate them for every kind.
-        self.fieldsets = self.request_fieldsets()
-        self.readonly_fields = tuple(flatten_fieldsets(self.fieldsets))
-        self.inlines = self.request_inlines()
-        self.change_form_template = self.change_form_template or self.templates("change_form")
+        # Instance attributes, so that Django's admin checks validate them for every kind (the
+        # stubs declare them class variables, which Django does not require).
+        fieldsets = self.request_fieldsets()
+        self.fieldsets = fieldsets  # type: ignore[misc,assignment]
+        self.readonly_fields = tuple(flatten_fieldsets(fieldsets))  # type: ignore[misc,arg-type]
+        self.inlines = self.request_inlines()  # type: ignore[misc]
+        self.change_form_template = (  # type: ignore[misc]
+            self.change_form_template or self.templates("change_form")
+        )
 
     def request_fieldsets(self) -> tuple[tuple[Any, dict[str, Any]], ...]:
         request = (
@@ -364,7 +369,7 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         """The items an item-wise action may pick (``ItemIdsField`` checkboxes)."""
         if self.kind.items is None:
             return None
-        return obj.items.all().outstanding().select_related("specimen")
+        return cast("RequestItemQuerySet", obj.items.all()).outstanding().select_related("specimen")
 
     # -- bulk transitions on the changelist -------------------------------------------------
 
@@ -380,7 +385,8 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         actions = super().get_actions(request)
         if request.user.is_superuser or handled_institution_ids(request.user):
             for row in self.bulk_transitions():
-                actions[row.action] = (
+                # A lazy label, as Django's own actions have (the stubs want a str).
+                actions[row.action] = (  # type: ignore[assignment]
                     partial(bulk_perform, action=row.action),
                     row.action,
                     row.label,
@@ -429,7 +435,8 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             if obj.actor_roles(request.user):
                 context["comment_url"] = self.admin_url("comment", obj.pk)
                 context["comment_max_length"] = COMMENT_MAX_LENGTH
-        return super().render_change_form(request, context, *args, obj=obj, **kw)
+        # ``args`` are add, change and form_url: Django passes ``obj`` by keyword.
+        return super().render_change_form(request, context, *args, obj=obj, **kw)  # type: ignore[misc]
 
     def comment_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         obj = self.get_object(request, str(object_id))

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class WorkflowError(Exception):
@@ -10,7 +14,7 @@ class WorkflowError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(message)
         self.message = message
 
@@ -32,7 +36,9 @@ class InvalidTransition(WorkflowError):
 
     status_code = 409
 
-    def __init__(self, message: str, *, status: str, allowed_actions: Sequence[str]) -> None:
+    def __init__(
+        self, message: StrOrPromise, *, status: str, allowed_actions: Sequence[str]
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.allowed_actions = list(allowed_actions)

@@ -13,10 +13,10 @@ forms, its template blocks and its own tasks and pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import Promise
@@ -30,6 +30,8 @@ from .table import CHANGES_REQUESTED, DRAFT, SUBMITTED, UNDER_REVIEW
 if TYPE_CHECKING:
     from django.db.models import Model, QuerySet
 
+    from .models import AccessRequest, AccessRequestQuerySet, RequestItem
+    from .pages.editor import RequestEditor
     from .table import Workflow
 
 #: Who a reminder or a notification goes to: the requester, the institution's people.
@@ -80,12 +82,13 @@ class Reminder:
                 f"{self.field}__lte": today + timedelta(days=self.days_before),
             }
         else:
+            assert self.days_after is not None  # one of the two, by __post_init__
             window = {f"{self.field}__lte": today - timedelta(days=self.days_after)}
         for request in requests.filter(**window).order_by("pk"):
             when: date = getattr(request, self.field)
             days = abs((today - when).days)
             key = f"{request.pk}:{when.isoformat()}"
-            if self.repeat_every:
+            if self.repeat_every and self.days_after is not None:  # repeats follow days_after
                 key += f":{(days - self.days_after) // self.repeat_every}"
             message = interpolate_lazy(
                 self.message,
@@ -100,14 +103,14 @@ class RequestKind:
     kind: compared and hashed by identity)."""
 
     name: str
-    model: type[Model]
+    model: type[AccessRequest]
     workflow: Workflow
     prefix: str
     accepts_flag: str
     serializer: type
-    editor: type | None = None
+    editor: type[RequestEditor] | None = None
     #: The item model (a ``RequestItem`` whose foreign key has ``related_name="items"``).
-    items: type | None = None
+    items: type[RequestItem] | None = None
     #: The kind's own API filters, a ``FilterSet`` merged into the shared ones (its
     #: ``ORDERING_FIELDS`` extend the sort keys).
     filters: type | None = None
@@ -123,7 +126,7 @@ class RequestKind:
     #: What the kind is, for its API documentation.
     description: str | Promise = ""
     #: Annotations and prefetches every face applies (e.g. a derived ``overdue`` flag).
-    annotate: Callable[[QuerySet], QuerySet] | None = None
+    annotate: Callable[[Any], AccessRequestQuerySet] | None = None
     #: Audiences of the kind's own that a reminder's ``to`` may name besides the requester and
     #: the curators: ``{"visitors": lambda visit: [users or notifications.Guest …]}``.
     audiences: Mapping[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
@@ -160,13 +163,14 @@ class RequestKind:
 
     @property
     def statuses(self) -> list[tuple[str, str]]:
-        return list(self.model._meta.get_field("status").choices)
+        choices = self.model._meta.get_field("status").choices
+        return list(cast("Iterable[tuple[str, str]]", choices))
 
     def next_step(self, status: str) -> str:
         step = self.next_steps.get(status) or COMMON_NEXT_STEPS.get(status)
         return str(step or _("Nothing more to do."))
 
-    def queryset(self) -> QuerySet:
+    def queryset(self) -> AccessRequestQuerySet:
         """The kind's requests with its own annotations, for every face to scope further."""
         requests = self.model.objects.all()
         return self.annotate(requests) if self.annotate else requests
@@ -208,9 +212,9 @@ def get_kind(name: str) -> RequestKind:
 
 def kind_of(model: type[Model] | Model) -> RequestKind:
     """The kind of a request model (or instance)."""
-    model = model if isinstance(model, type) else type(model)
-    model = model._meta.concrete_model
+    cls = model if isinstance(model, type) else type(model)
+    concrete = cls._meta.concrete_model
     for kind in _registry.values():
-        if kind.model is model:
+        if kind.model is concrete:
             return kind
-    raise ImproperlyConfigured(f"{model.__name__} is not a registered request kind.")
+    raise ImproperlyConfigured(f"{cls.__name__} is not a registered request kind.")

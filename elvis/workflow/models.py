@@ -27,6 +27,8 @@ from .system import is_system_actor
 from .table import CURATOR, REQUESTER, SYSTEM
 
 if TYPE_CHECKING:
+    from django.db.models.fields.related_descriptors import RelatedManager
+
     from .table import Workflow
 
 #: A request reaches its institution at its first submission; until then it is the
@@ -91,6 +93,17 @@ class AccessRequest(models.Model):
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
 
     objects = AccessRequestQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # What each kind's concrete models give every request (their foreign keys' related
+        # names, ``items`` only where the kind has items) and the status label of the kind's
+        # choices: declared for the type checker, which sees only this abstract base.
+        history: RelatedManager[Any]
+        comments: RelatedManager[Any]
+        attachments: RelatedManager[Any]
+        items: RelatedManager[Any]
+
+        def get_status_display(self) -> str: ...
 
     class Meta:
         abstract = True
@@ -229,6 +242,10 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
     )
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    if TYPE_CHECKING:
+        # The kind's concrete attachment model adds the foreign key to its request.
+        request_id: int
 
     class Meta:
         abstract = True

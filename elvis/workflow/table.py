@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
+    from django_stubs_ext import StrOrPromise
 
 # Roles an actor can hold towards one request (computed per request, see ``actor_roles``).
 REQUESTER = "requester"
@@ -47,14 +48,17 @@ COMMON_STATUSES: tuple[tuple[str, Promise], ...] = (
 )
 
 
-def status_choices(name: str, *own: tuple[str, Promise]) -> type[models.TextChoices]:
+def status_choices(name: str, *own: tuple[str, Promise]) -> Any:
     """A kind's status enumeration: the shared statuses, then the kind's own.
 
     ``status_choices("LoanStatus", ("dispatched", _("Dispatched")))`` gives ``LoanStatus.DRAFT``
-    … ``LoanStatus.DISPATCHED`` with their labels, for the model field's ``choices``.
+    … ``LoanStatus.DISPATCHED`` with their labels, for the model field's ``choices``. Typed
+    ``Any``: a ``models.TextChoices`` subclass whose members are made at run time, which a
+    static checker cannot see (it would reject ``LoanStatus.DISPATCHED``).
     """
     members = [(value.upper(), (value, label)) for value, label in (*COMMON_STATUSES, *own)]
-    return models.TextChoices(name, members)
+    # django-stubs types only the member constructor, not Enum's functional API used here.
+    return models.TextChoices(name, members)  # type: ignore[call-overload]
 
 
 #: ``apply(request, actor, data)``: the action's own changes on the locked request.
@@ -76,7 +80,7 @@ class Transition:
     target: str | None
     roles: frozenset[str]
     event: str
-    label: str
+    label: StrOrPromise
     form: type[forms.Form] | None = None
     apply: Apply | None = None
     fields: tuple[str, ...] = ()
@@ -98,7 +102,7 @@ def transition(
     roles: Iterable[str],
     *,
     event: str,
-    label: str,
+    label: StrOrPromise,
     form: type[forms.Form] | None = None,
     apply: Apply | None = None,
     fields: Iterable[str] = (),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.api.filtersets import StrictBooleanFilter
+from loans.models import LoanRequestQuerySet
 
 
 class LoanFilters(django_filters.FilterSet):
@@ -17,4 +20,4 @@ class LoanFilters(django_filters.FilterSet):
     )
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        return queryset.overdue(value)
+        return cast("LoanRequestQuerySet", queryset).overdue(value)

@@ -7,7 +7,7 @@ everything the workflow writes (status, reference, shipping, due and return date
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +15,9 @@ from rest_framework import serializers
 
 from elvis.api.requests.serializers import AccessRequestSerializer, RequestItemSerializer
 from loans.models import LoanItem, LoanRequest, Permit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class LoanItemSerializer(RequestItemSerializer):
@@ -80,7 +83,7 @@ class LoanRequestSerializer(AccessRequestSerializer):
             raise serializers.ValidationError(_("The loan cannot start in the past."))
         return value
 
-    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[StrOrPromise]]:
         start, end = self._value(attrs, "requested_start"), self._value(attrs, "requested_end")
         if start and end and end < start:
             return {"requested_end": [_("The end of the loan period is before its start.")]}

@@ -9,6 +9,8 @@ shared viewset's scoping answers 404 for a request the caller cannot see, and th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -32,13 +34,22 @@ from virtual_access.models import Capture, DigitisationItem
 
 from .serializers import CaptureSerializer, CaptureUploadSerializer
 
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
 
-class CapturesMixin:
+    # The mixin is only ever put before the digitisation requests' viewset: type it as one.
+    _ViewSetBase = GenericAPIView
+else:
+    _ViewSetBase = object
+
+
+class CapturesMixin(_ViewSetBase):
     """The ``captures`` endpoints of the digitisation requests' viewset."""
 
     def _item(self, pk: str | None, item_pk: str | None) -> DigitisationItem:
         request = self.get_object()  # 404 outside the caller's scope
-        item = DigitisationItem.objects.filter(pk=item_pk, request=request).first()
+        # The route always gives the item's id.
+        item = DigitisationItem.objects.filter(pk=cast(str, item_pk), request=request).first()
         if item is None:
             raise NotFound(_("No such item on this request."))
         item.request = request

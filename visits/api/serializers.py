@@ -9,7 +9,7 @@ read-only.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,9 @@ from elvis.api.requests.serializers import AccessRequestSerializer
 from visits.models import CoVisitor, VisitFacility, VisitReport, VisitRequest
 from visits.rules import duplicate_emails, period_errors, team_errors
 from visits.team import replace_team
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class CoVisitorSerializer(serializers.ModelSerializer):
@@ -124,7 +127,7 @@ class VisitRequestSerializer(AccessRequestSerializer):
             attrs["facilities"] = attrs.pop("facility_requests")
         return attrs
 
-    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[StrOrPromise]]:
         institution = self._value(attrs, "institution")
         errors = period_errors(
             institution,

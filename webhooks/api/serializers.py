@@ -40,7 +40,7 @@ class WebhookSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Subscription
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "url",
             "description",
@@ -118,7 +118,8 @@ class EnvelopeSerializer(serializers.Serializer):
     sequence = serializers.IntegerField(
         help_text=_("1, 2, 3 … per subscription and resource, in the order events happened.")
     )
-    data = serializers.JSONField(help_text=_("The resource as its API shows it."))
+    # DRF's metaclass takes declared fields off the class, so ``Serializer.data`` stays intact.
+    data = serializers.JSONField(help_text=_("The resource as its API shows it."))  # type: ignore[assignment]
 
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):

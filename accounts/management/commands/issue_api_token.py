@@ -12,7 +12,7 @@ Only the key's hash is stored: it cannot be shown again.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -20,7 +20,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from accounts.clients import api_clients, make_api_client
 from accounts.models import ApiClient, ApiToken
@@ -115,9 +115,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def check_lengths(**values: str) -> None:
-        limits = {
-            "client": ApiClient._meta.get_field("full_name").max_length,
-            "name": ApiToken._meta.get_field("name").max_length,
+        limits = {  # both are CharFields, which have a max_length
+            "client": cast(int, ApiClient._meta.get_field("full_name").max_length),
+            "name": cast(int, ApiToken._meta.get_field("name").max_length),
         }
         for option, value in values.items():
             if not value:
@@ -191,7 +191,7 @@ class Command(BaseCommand):
             validate_email(email)
         except ValidationError:
             raise CommandError(_("--email is not a valid e-mail address.")) from None
-        if len(email) > ApiClient._meta.get_field("email").max_length:
+        if len(email) > cast(int, ApiClient._meta.get_field("email").max_length):
             raise CommandError(_("--email is too long."))
         return email
 

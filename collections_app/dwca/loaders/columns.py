@@ -8,9 +8,10 @@ the rows an import creates and is never touched on the rows it updates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from collections_app.models import Specimen
@@ -37,7 +38,8 @@ def specimen_columns() -> SpecimenColumns:
     meta = Specimen._meta
 
     def column(name: str) -> str:
-        return quote(meta.get_field(name).column)
+        field = cast("Field", meta.get_field(name))  # a column: its name is set
+        return quote(cast(str, field.column))
 
     written = {*KEY, *FIELD_NAMES, *TIMESTAMPS, meta.pk.name}
     return SpecimenColumns(
@@ -48,7 +50,10 @@ def specimen_columns() -> SpecimenColumns:
         created_at=column("created_at"),
         updated_at=column("updated_at"),
         constants=tuple(
-            (quote(field.column), field.get_db_prep_save(field.get_default(), connection))
+            (
+                quote(cast(str, field.column)),
+                field.get_db_prep_save(field.get_default(), connection),
+            )
             for field in meta.concrete_fields
             if field.name not in written
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from typing import cast
 
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
@@ -26,7 +27,8 @@ class SqliteLoader:
     def __init__(self, collection_id: int, columns: SpecimenColumns) -> None:
         self.collection_id = collection_id
         self.columns = columns
-        self.chunk = connection.features.max_query_params - 1  # one is the collection
+        # SQLite has a limit (None is for databases without one); one is the collection.
+        self.chunk = cast(int, connection.features.max_query_params) - 1
         key, fields = columns.catalog_number, columns.fields
         written = [columns.collection, key, *fields, *(c for c, _v in columns.constants)]
         placeholders = ", ".join(["%s"] * (len(written) + 2))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from collections_app.dwca.errors import ImportFailed
 from collections_app.dwca.importer import BATCH_SIZE, ImportRun

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD, ensure_account
 from collections_app.demo.digitisation import seed_digitisation

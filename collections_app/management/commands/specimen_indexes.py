@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from collections_app.dwca.indexes import build_missing, missing_indexes, search_indexes
 from collections_app.models import Specimen

@@ -12,6 +12,8 @@ from collections_app.api.filtersets import RegistryFilterSet, StableOrderingFilt
 from collections_app.models import Collection, Institution
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from elvis.workflow.kinds import RequestKind
 
 
@@ -38,6 +40,8 @@ class AccessRequestFilterSet(RegistryFilterSet):
     q = django_filters.CharFilter(
         method="search", help_text=_("Reference or title contains (any case).")
     )
+
+    request: HttpRequest  # DRF's filter backend always gives the FilterSet its request
 
     def filter_requester(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(requester=self.request.user)

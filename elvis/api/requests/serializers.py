@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,9 @@ from elvis.api.fields import PersonSerializer, SummaryRelatedField
 from elvis.workflow.kinds import kind_of
 from elvis.workflow.models import AccessRequest
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 MAX_QUANTITY = 2**31 - 1
 
 
@@ -30,7 +33,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     to_status = serializers.CharField(read_only=True)
     actor = PersonSerializer(read_only=True)
     comment = serializers.CharField(read_only=True)
-    data = serializers.JSONField(read_only=True)
+    # DRF's metaclass takes declared fields off the class, so ``Serializer.data`` stays intact.
+    data = serializers.JSONField(read_only=True)  # type: ignore[assignment]
     created_at = serializers.DateTimeField(read_only=True)
 
 
@@ -188,7 +192,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(field_errors)
         return attrs
 
-    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[str]]:
+    def kind_errors(self, attrs: dict[str, Any]) -> dict[str, list[StrOrPromise]]:
         """The kind's own checks across fields, reported with the shared ones."""
         return {}
 
@@ -243,7 +247,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         }
 
     @staticmethod
-    def _replace(request: AccessRequest, lists: dict[str, list[dict[str, Any]]]) -> None:
+    def _replace(request: Any, lists: dict[str, list[dict[str, Any]]]) -> None:
         """Replace the lists that were sent (a draft's rows are not referenced elsewhere yet)."""
         for name, rows in lists.items():
             related = getattr(request, name)

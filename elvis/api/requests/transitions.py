@@ -7,7 +7,7 @@ Each endpoint's body is the action form's fields typed for JSON (and documented)
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
 from django.utils.text import format_lazy
@@ -26,6 +26,14 @@ from elvis.workflow.service import perform
 from elvis.workflow.table import Transition, Workflow
 
 from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, api_error
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+
+    # The mixin is only ever put before a DRF viewset: type it as one.
+    _ViewSetBase = GenericAPIView
+else:
+    _ViewSetBase = object
 
 FieldFactory = Callable[..., serializers.Field]
 
@@ -140,13 +148,13 @@ def _transition_endpoint(
         methods=["post"],
         url_path=row.action,
         url_name=row.action.replace("_", "-"),
-        name=row.label,
+        name=row.label,  # type: ignore[arg-type]  # lazy, as DRF's own view names may be
         filter_backends=[],
     )
     return schema(route(idempotent(endpoint)))
 
 
-class TransitionViewSetMixin:
+class TransitionViewSetMixin(_ViewSetBase):
     """Adds ``POST …/<id>/<action>/`` for every row of the kind's table at class creation,
     and answers the core's domain errors as the contract says (``api_error``).
 
@@ -155,7 +163,6 @@ class TransitionViewSetMixin:
     """
 
     kind: ClassVar[RequestKind]
-    serializer_class: ClassVar[type[serializers.Serializer]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -9,13 +9,17 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import QuerySet
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from elvis.workflow.kinds import RequestKind
 
 
 class KindPageMixin(LoginRequiredMixin):
     """A page of one kind: ``View.as_view(kind=…)`` (see ``pages.urls``) sets ``kind``."""
 
-    kind: RequestKind | None = None
+    # Always set: as_view() accepts only class attributes, hence the None placeholder.
+    kind: RequestKind = None  # type: ignore[assignment]
+    request: HttpRequest  # the view's (set by View.setup)
 
     def templates(self, name: str, generic: str) -> list[str]:
         """The kind's own template first (``loans/detail.html``), then the core's."""

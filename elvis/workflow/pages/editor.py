@@ -16,12 +16,12 @@ of its own that do the same (a visit's "Check availability") by naming them in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.models import Specimen
@@ -72,9 +72,10 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.kind = kind_of(self._meta.model)
         offered = institution.collections.filter(**{self.kind.accepts_flag: True})
-        collections = self.fields["collections"]
+        collections = cast("forms.ModelMultipleChoiceField", self.fields["collections"])
         collections.queryset = offered.order_by("name", "pk")
-        collections.label_from_instance = name_and_code
+        # The choice labels (the stubs declare a method; Django reads the attribute either way).
+        collections.label_from_instance = name_and_code  # type: ignore[method-assign]
         if not collections.help_text:
             collections.help_text = _("Only the collections that accept %(things)s are listed.") % {
                 "things": self.kind.label_plural
@@ -82,14 +83,15 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         if self.kind.items is None:
             del self.fields["specimens"]
         else:
-            self.fields["specimens"].queryset = Specimen.objects.filter(collection__in=offered)
+            specimens = cast("forms.ModelMultipleChoiceField", self.fields["specimens"])
+            specimens.queryset = Specimen.objects.filter(collection__in=offered)
             if self.instance.pk and not self.is_bound:
                 self.initial["specimens"] = saved_specimen_ids(self.instance)
         use_date_inputs(self.fields)
         self.order_fields(SHARED_FIELDS)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
         chosen = data.get("collections")
         if chosen is not None and data.get("specimens"):
             foreign = foreign_specimens(data["specimens"], chosen)
@@ -123,7 +125,12 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
             return Specimen.objects.none()
         raw = self["specimens"].value() or []
         ids = {int(v) for v in raw if str(v).isdigit()}
-        return self.fields["specimens"].queryset.filter(pk__in=ids).select_related("collection")
+        field = cast("forms.ModelMultipleChoiceField", self.fields["specimens"])
+        return (
+            cast("QuerySet[Specimen]", field.queryset)
+            .filter(pk__in=ids)
+            .select_related("collection")
+        )
 
     def save(self, commit: bool = True) -> AccessRequest:
         access_request = super().save(commit=False)
@@ -144,8 +151,11 @@ def default_request_form(kind: RequestKind) -> type[RequestForm]:
     """The form of a kind without its own: the shared fields and every editable field of its
     model (built once per kind)."""
     if kind.name not in _default_forms:
-        _default_forms[kind.name] = forms.modelform_factory(
-            kind.model, form=RequestForm, fields="__all__", exclude=FIXED_FIELDS
+        _default_forms[kind.name] = cast(
+            "type[RequestForm]",
+            forms.modelform_factory(
+                kind.model, form=RequestForm, fields="__all__", exclude=FIXED_FIELDS
+            ),
         )
     return _default_forms[kind.name]
 
@@ -155,7 +165,7 @@ class RowSet:
     """A formset of the form with what a template needs to show it and its add-a-row button."""
 
     prefix: str
-    formset: forms.BaseFormSet
+    formset: forms.BaseModelFormSet[Any, Any]
 
     @property
     def add_button(self) -> str:
@@ -164,11 +174,16 @@ class RowSet:
 
     @property
     def title(self) -> str:
-        return str(self.formset.model._meta.verbose_name_plural).capitalize()
+        return str(self.model._meta.verbose_name_plural).capitalize()
 
     @property
     def row_label(self) -> str:
-        return str(self.formset.model._meta.verbose_name).capitalize()
+        return str(self.model._meta.verbose_name).capitalize()
+
+    @property
+    def model(self) -> type[Model]:
+        """The rows' model (a formset from a factory always has one)."""
+        return cast("type[Model]", self.formset.model)
 
 
 class RequestEditor:
@@ -210,13 +225,15 @@ class RequestEditor:
             )
         self.extra = self.extra_formsets(rows=rows, validate=validate)
 
-    def extra_formsets(self, *, rows: dict, validate: bool) -> dict[str, forms.BaseFormSet]:
+    def extra_formsets(
+        self, *, rows: dict, validate: bool
+    ) -> dict[str, forms.BaseModelFormSet[Any, Any]]:
         """The kind's own rows, by prefix: bind them with ``**rows`` and pass ``validate`` to
         their forms (as the lots' ``form_kwargs``)."""
         return {}
 
     @property
-    def formsets(self) -> dict[str, forms.BaseFormSet]:
+    def formsets(self) -> dict[str, forms.BaseModelFormSet[Any, Any]]:
         lots = {"lots": self.lots} if self.lots is not None else {}
         return {**lots, **self.extra}
 
@@ -263,8 +280,11 @@ class RequestEditor:
         return {}
 
     @classmethod
-    def timeline_context(cls, access_request: AccessRequest, *, history: list) -> dict[str, Any]:
-        """What the kind's timeline template shows beside the shared parts (e.g. permits)."""
+    def timeline_context(cls, access_request: Any, *, history: list) -> dict[str, Any]:
+        """What the kind's timeline template shows beside the shared parts (e.g. permits).
+
+        ``access_request`` is the kind's own request model (typed ``Any`` so that each kind's
+        override names its model)."""
         return {}
 
     def is_valid(self) -> bool:

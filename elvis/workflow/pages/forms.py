@@ -6,7 +6,7 @@ Each takes the ``RequestKind`` it serves where its choices depend on the kind.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -20,6 +20,11 @@ from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 if TYPE_CHECKING:
     from elvis.workflow.kinds import RequestKind
 
+    # The mixin is only ever put before a form class: type it as one.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
 
 def messages_by_field(error: ValidationError) -> dict[str, list[str]]:
     """A workflow error's messages by field; a plain message is a non-field error."""
@@ -32,7 +37,7 @@ def name_and_code(obj: Institution | Collection) -> str:
     return f"{obj.name} ({obj.code})"
 
 
-class OptionalValidationMixin:
+class OptionalValidationMixin(_FormBase):
     """``validate=False`` makes a bound form redisplay its data with no errors at all (and never
     count as valid, so that it cannot be saved)."""
 
@@ -60,13 +65,14 @@ class InstitutionChoiceForm(forms.Form):
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["institution"]
+        field = cast("forms.ModelChoiceField", self.fields["institution"])
         field.queryset = (
             Institution.objects.filter(**{f"collections__{kind.accepts_flag}": True})
             .distinct()
             .order_by("name")
         )
-        field.label_from_instance = name_and_code
+        # The choice labels (the stubs declare a method; Django reads the attribute either way).
+        field.label_from_instance = name_and_code  # type: ignore[method-assign]
         field.error_messages["invalid_choice"] = _(
             "This institution does not accept %(things)s."
         ) % {"things": kind.label_plural}
@@ -79,7 +85,10 @@ class StatusFilterForm(forms.Form):
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("All statuses")), *kind.statuses]
+        cast("forms.ChoiceField", self.fields["status"]).choices = [
+            ("", _("All statuses")),
+            *kind.statuses,
+        ]
 
 
 class CommentForm(forms.Form):

@@ -7,7 +7,7 @@ The item model is a ``RequestItem`` whose foreign key to the request has
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -28,7 +28,8 @@ SEARCH_LIMIT = 20
 
 def item_request_field(kind: RequestKind) -> str:
     """The name of the item model's foreign key to its request (``loan`` for loans)."""
-    return kind.model._meta.get_field("items").field.name
+    # Every kind with items has the relation; the abstract base the checker sees has not.
+    return kind.model._meta.get_field("items").field.name  # type: ignore[misc]
 
 
 def specimens_field() -> forms.ModelMultipleChoiceField:
@@ -66,6 +67,7 @@ def save_specimens(kind: RequestKind, access_request: AccessRequest, specimens) 
     items.exclude(specimen_id__in=wanted).delete()
     present = set(items.values_list("specimen_id", flat=True))
     fk = item_request_field(kind)
+    assert kind.items is not None  # only a kind with items has specimens
     kind.items.objects.bulk_create(
         kind.items(**{fk: access_request, "specimen_id": pk}) for pk in sorted(wanted - present)
     )
@@ -83,6 +85,7 @@ _lot_formsets: dict[str, type[forms.BaseInlineFormSet]] = {}
 
 def lot_formset(kind: RequestKind) -> type[forms.BaseInlineFormSet]:
     """The described lots' rows of ``kind``'s request form (built once per kind)."""
+    assert kind.items is not None  # only a kind with items has lots
     if kind.name not in _lot_formsets:
         _lot_formsets[kind.name] = forms.inlineformset_factory(
             kind.model,
@@ -98,6 +101,7 @@ def lot_formset(kind: RequestKind) -> type[forms.BaseInlineFormSet]:
 
 
 def described_lots(kind: RequestKind) -> QuerySet:
+    assert kind.items is not None  # only a kind with items has lots
     return kind.items.objects.filter(specimen__isnull=True)
 
 
@@ -118,7 +122,9 @@ class SpecimenSearchForm(forms.Form):
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["collection"].queryset = Collection.objects.filter(**{kind.accepts_flag: True})
+        cast(
+            "forms.ModelChoiceField", self.fields["collection"]
+        ).queryset = Collection.objects.filter(**{kind.accepts_flag: True})
 
     def results(self) -> tuple[list[Specimen], bool]:
         """Up to ``SEARCH_LIMIT`` matches, and whether there were more."""

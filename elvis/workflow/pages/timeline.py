@@ -8,6 +8,8 @@ message thread and the files): they act in the admin.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.core.exceptions import (
     NON_FIELD_ERRORS,
@@ -15,6 +17,7 @@ from django.core.exceptions import (
     PermissionDenied,
     ValidationError,
 )
+from django.db.models import Field
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +63,7 @@ class TimelineMixin(KindPageMixin):
         return redirect(access_request.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
     def render_timeline(
-        self, access_request: AccessRequest, *, status: int = 200, **forms: object
+        self, access_request: AccessRequest, *, status: int = 200, **forms: Any
     ) -> HttpResponse:
         kind, user = self.kind, self.request.user
         roles = access_request.actor_roles(user)
@@ -76,7 +79,7 @@ class TimelineMixin(KindPageMixin):
         actions = [
             failed
             if failed is not None and failed.transition.action == name
-            else ActionForm(kind.workflow.get(name), auto_id=f"{name}-%s")
+            else ActionForm(kind.workflow.transitions[name], auto_id=f"{name}-%s")
             for name in access_request.allowed_actions(user)
             if name in offered
         ]
@@ -118,7 +121,9 @@ class RequestActionView(TimelineMixin, View):
         access_request = self.get_request(pk)
         if action not in page_actions(self.kind):
             raise Http404(_("No such action."))
-        form = ActionForm(self.kind.workflow.get(action), http_request.POST, auto_id=f"{action}-%s")
+        form = ActionForm(
+            self.kind.workflow.transitions[action], http_request.POST, auto_id=f"{action}-%s"
+        )
         try:
             check_allowed(access_request, action, actor=http_request.user)
             if not form.is_valid():
@@ -158,7 +163,8 @@ class RequestActionView(TimelineMixin, View):
         if name == "items":
             return str(_("Items"))
         try:
-            return str(self.kind.model._meta.get_field(name).verbose_name).capitalize()
+            field = cast("Field", self.kind.model._meta.get_field(name))  # a column, not a relation
+            return str(field.verbose_name).capitalize()
         except FieldDoesNotExist:
             return name
 
@@ -216,7 +222,8 @@ class AttachmentDownloadView(KindPageMixin, View):
 
     def get(self, http_request: HttpRequest, pk: int, att_pk: int) -> FileResponse:
         model = self.kind.model
-        attachments = model._meta.get_field("attachments").related_model
+        # The abstract base has no ``attachments``: every kind's concrete model has.
+        attachments = model._meta.get_field("attachments").related_model  # type: ignore[misc]
         attachment = get_object_or_404(
             attachments.objects.filter(request__in=model.objects.visible_to(http_request.user)),
             pk=att_pk,

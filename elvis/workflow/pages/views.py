@@ -8,6 +8,7 @@ workflow's errors become messages or form errors, never a 500.
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -78,7 +79,7 @@ class RequestFormView(KindPageMixin, View):
     def post(self, http_request: HttpRequest, **kwargs) -> HttpResponse:
         if (response := self.prepare(http_request, **kwargs)) is not None:
             return response
-        data = http_request.POST
+        data: QueryDict = http_request.POST
         # Buttons that only show the form again: judge nothing yet, save nothing.
         shown = self.editor(data=data, files=http_request.FILES, validate=False)
         buttons = shown.add_row_buttons()
@@ -97,6 +98,8 @@ class RequestFormView(KindPageMixin, View):
             access_request = editor.save()
         except WorkflowError as exc:
             messages.error(http_request, exc.message)
+            # Only a saved request can have left the draft stage meanwhile.
+            assert self.access_request is not None
             return redirect(self.access_request)
         ref = {"ref": access_request.reference}
         if "_submit" not in data:
@@ -155,7 +158,7 @@ class RequestFormView(KindPageMixin, View):
             **editor.extra_context(pressed=pressed),
         )
         if search and self.kind.items is not None:
-            data = editor.form.data
+            data = cast("QueryDict", editor.form.data)  # bound to the POST
             context.update(
                 specimen_search(
                     self.kind,
@@ -198,8 +201,8 @@ class RequestCreateView(RequestFormView):
 class RequestEditView(RequestFormView):
     """Only the requester edits, and only while a draft (or sent back for changes)."""
 
-    def prepare(self, http_request: HttpRequest, *, pk: int) -> HttpResponse | None:
-        access_request = get_object_or_404(self.visible_requests(), pk=pk)
+    def prepare(self, http_request: HttpRequest, **kwargs) -> HttpResponse | None:
+        access_request = get_object_or_404(self.visible_requests(), pk=kwargs["pk"])
         if access_request.requester_id != http_request.user.pk:
             raise PermissionDenied(_("Only the requester edits a request."))
         if not access_request.is_editable_draft:

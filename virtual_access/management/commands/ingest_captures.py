@@ -15,14 +15,15 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
+from collections_app.models import Specimen
 from elvis.workflow.errors import WorkflowError
 from virtual_access.captures import store_capture
 from virtual_access.models import Capture, DigitisationItem, DigitisationRequest
@@ -81,7 +82,7 @@ class Command(BaseCommand):
         if uploader is None:
             raise CommandError(_("No user %(email)s.") % {"email": user})
         items = {
-            item.specimen.catalog_number.casefold(): item
+            cast("Specimen", item.specimen).catalog_number.casefold(): item
             for item in digitisation.items.select_related("specimen").filter(specimen__isnull=False)
         }
         counts = {"ingested": 0, "already": 0, "unmatched": 0, "refused": 0}
@@ -111,7 +112,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"refused: {path.name}: {' '.join(error.messages)}")
                 continue
             counts["ingested"] += 1
-            self.stdout.write(f"ingested: {path.name} → {item.specimen.catalog_number}")
+            specimen = cast("Specimen", item.specimen)  # items were chosen by specimen
+            self.stdout.write(f"ingested: {path.name} → {specimen.catalog_number}")
         self.stdout.write(
             _(
                 "%(ref)s: %(ingested)d ingested, %(already)d already ingested, "
