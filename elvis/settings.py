@@ -410,10 +410,16 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Cache: Redis when available (shared by processes: throttles, axes), else local memory.
+# Cache: Redis when available (shared by processes: the API throttles), else local memory.
+# A cache outage is not an API outage: Redis unreachable is a miss (elvis/cache.py), found
+# out within a second however Redis fails (refused, or silent).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "elvis.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
