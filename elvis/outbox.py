@@ -4,6 +4,12 @@ A row is written in the transaction that decided it must go out; it is handed to
 only after that transaction commits. If the broker is unreachable the row stays pending and the
 app's sweeper hands it over again later, so a broker outage delays a message but never loses
 it. ``mark_enqueued`` records the hand-over on the row, which the sweeper reads.
+
+Publishing runs in the request that committed (or in a task), so it must never hold it: each
+message is tried once (``retry=False``; the broker's connect and socket timeouts and
+``max_retries`` 0 are in the settings), and after the first refusal the rest of the batch is
+left to the sweeper at once rather than each waiting out the same timeout. Tasks ignore their
+results (``task_ignore_result``), so publishing never touches the result store either.
 """
 
 from __future__ import annotations
@@ -24,15 +30,23 @@ def enqueue(
     mark_enqueued: Callable[[int], object],
     countdown: float | None = None,
 ) -> None:
-    """Send ``task(pk)`` for each row now; a row the broker refuses stays for the sweeper."""
-    for pk in ids:
+    """Send ``task(pk)`` for each row now; once the broker refuses one, the rest stay for the
+    sweeper too."""
+    ids = list(ids)
+    for position, pk in enumerate(ids):
         try:
             # Celery takes any sequence of args, and countdown=None (the stubs: a tuple, a float).
             task.apply_async(args=[pk], countdown=countdown, retry=False)  # type: ignore[arg-type]
         except Exception as exc:  # broker down: kombu raises OperationalError and friends
-            logger.warning("%s(%s) not enqueued (%s); the sweeper will retry", task.name, pk, exc)
-        else:
-            mark_enqueued(pk)
+            logger.warning(
+                "%s: %d row(s) not enqueued, from %s (%s); the sweeper will retry",
+                task.name,
+                len(ids) - position,
+                pk,
+                exc,
+            )
+            return
+        mark_enqueued(pk)
 
 
 def enqueue_on_commit(

@@ -269,6 +269,13 @@ CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 CELERY_DATA_DIR = DATA_DIR / "celery"
 _broker_scheme = CELERY_BROKER_URL.split("://", 1)[0]
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# A broker outage is not an API outage: publishing after a commit (elvis/outbox.py) tries the
+# broker once, briefly, and leaves what it could not hand over to the sweepers (beat). Connect
+# within CELERY_BROKER_CONNECTION_TIMEOUT, no reconnection loop (max_retries 0: the worker's
+# consumer reconnects by its own loop), and Redis sockets that give up rather than hang.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY = False
+_BROKER_SOCKET_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 3}
 if not CELERY_BROKER_URL:
     for sub in ("in", "processed", "results", "control"):
         (CELERY_DATA_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -289,7 +296,10 @@ elif _broker_scheme in {"redis", "rediss", "redis+socket"}:
     # many seconds; longer than the longest task, or a slow task would run twice. (RabbitMQ
     # needs no such option: it gives a dead worker's tasks back when its connection drops.)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)
+        "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600),
+        # kombu leaves Redis sockets without timeouts: a Redis that stops answering (rather
+        # than refusing) would hold a publishing request for ever.
+        **_BROKER_SOCKET_TIMEOUTS,
     }
     _default_result_backend = REDIS_URL or CELERY_BROKER_URL
 else:
@@ -297,7 +307,13 @@ else:
     # one, else sent back as AMQP messages to the caller that waits for them (rpc://): ELViS
     # itself reads no task's result, so no result store is needed.
     _default_result_backend = REDIS_URL or "rpc://"
+if CELERY_BROKER_URL != "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 CELERY_RESULT_BACKEND: str = env.str("CELERY_RESULT_BACKEND", default="") or _default_result_backend
+# A Redis result store gives up rather than hangs, too (publishing never touches it: results
+# are ignored, see CELERY_TASK_IGNORE_RESULT).
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _BROKER_SOCKET_TIMEOUTS["socket_connect_timeout"]
+CELERY_REDIS_SOCKET_TIMEOUT = _BROKER_SOCKET_TIMEOUTS["socket_timeout"]
 CELERY_TASK_ALWAYS_EAGER: bool = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -310,7 +326,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # Project-wide tasks outside any app (apps' tasks.py modules are autodiscovered).
 CELERY_IMPORTS = ["elvis.tasks"]
 CELERY_TASK_DEFAULT_QUEUE: str = env.str("CELERY_QUEUE", default="celery")
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # No task runs for ever: the soft limit raises SoftTimeLimitExceeded inside the task (handled
 # like any other error: recorded, or retried), the hard one kills its process a minute later.
 # Below DIGITISATION_STALE_CLAIM_SECONDS, after which the work is offered again anyway.

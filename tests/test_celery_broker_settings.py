@@ -28,17 +28,23 @@ def load_settings(monkeypatch, tmp_path):
     return load
 
 
+#: Publishing tries the broker once (no reconnection loop holding a request): every network broker.
+ONE_TRY = {"max_retries": 0}
+#: kombu's Redis sockets would otherwise wait for ever on a Redis that stopped answering.
+REDIS_SOCKETS = {"socket_connect_timeout": 2, "socket_timeout": 3}
+
+
 def test_amqp_broker_gets_no_redis_options_and_replies_over_amqp(load_settings):
     settings = load_settings(CELERY_BROKER_URL=RABBITMQ)
     assert settings["CELERY_BROKER_URL"] == RABBITMQ
-    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == ONE_TRY
     assert settings["CELERY_RESULT_BACKEND"] == "rpc://"
 
 
 def test_amqp_broker_keeps_redis_for_results_and_cache_when_there_is_one(load_settings):
     settings = load_settings(CELERY_BROKER_URL=RABBITMQ, REDIS_URL=REDIS)
     assert settings["CELERY_BROKER_URL"] == RABBITMQ
-    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == ONE_TRY
     assert settings["CELERY_RESULT_BACKEND"] == REDIS
     assert settings["CACHES"]["default"]["LOCATION"] == REDIS
 
@@ -47,7 +53,11 @@ def test_redis_url_alone_is_broker_and_result_store_with_a_visibility_timeout(lo
     settings = load_settings(REDIS_URL=REDIS, REDIS_VISIBILITY_TIMEOUT="7200")
     assert settings["CELERY_BROKER_URL"] == REDIS
     assert settings["CELERY_RESULT_BACKEND"] == REDIS
-    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == {"visibility_timeout": 7200}
+    assert settings["CELERY_BROKER_TRANSPORT_OPTIONS"] == {
+        "visibility_timeout": 7200,
+        **REDIS_SOCKETS,
+        **ONE_TRY,
+    }
 
 
 def test_an_empty_broker_variable_falls_back_to_redis_url(load_settings):
