@@ -21,6 +21,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from http.client import HTTPException
 from types import TracebackType
 
 import urllib3
@@ -113,7 +114,7 @@ def post(delivery: Delivery) -> Outcome:
                 )
                 # A status line in time is an answer, even if the watchdog cuts its body short.
                 return _outcome(connection.getresponse(), started)
-        except (HTTPError, OSError) as exc:
+        except (HTTPError, HTTPException, OSError) as exc:  # HTTPException: a garbled answer
             if watchdog.fired:  # cut by the budget before the status line came
                 return budget.spent(started)
             return Outcome(error=_describe(exc), duration_ms=_since(started))
