@@ -19,4 +19,5 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput
 USER elvis
 EXPOSE 8000
-CMD ["gunicorn", "elvis.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads and timeouts: gunicorn.conf.py (WEB_WORKERS, WEB_THREADS, WEB_TIMEOUT …).
+CMD ["gunicorn", "elvis.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -15,7 +15,7 @@ TEST_WORKERS ?= 2
 COVERAGE ?= 1
 COVERAGE_ARGS := $(if $(filter 1,$(COVERAGE)),--cov --cov-report=term,)
 
-.PHONY: install install-dev run worker beat migrate seed test fuzz guide-check schema lint format bench clean
+.PHONY: install install-dev run worker webhook-worker beat migrate seed test fuzz guide-check schema lint format bench clean
 .PHONY: messages translations check-translations
 
 $(BIN)/python:
@@ -43,8 +43,17 @@ migrate: install
 seed: install
 	$(BIN)/python manage.py seed_demo
 
+## make worker: a Celery worker for the queue groups in WORKER_QUEUES (default: e-mail and the
+## rest, and webhook deliveries); production runs one per group: `make worker
+## WORKER_QUEUES=default` and `make webhook-worker`.
+WORKER_QUEUES ?= default,webhooks
+comma := ,
 worker: install
-	$(BIN)/celery -A elvis worker --loglevel=INFO
+	WORKER_QUEUES=$(WORKER_QUEUES) $(BIN)/celery -A elvis worker --loglevel=INFO \
+	  --hostname=$(subst $(comma),+,$(WORKER_QUEUES))@%h
+
+webhook-worker: install
+	$(MAKE) worker WORKER_QUEUES=webhooks
 
 beat: install
 	$(BIN)/celery -A elvis beat --loglevel=INFO

@@ -1,11 +1,32 @@
 """gunicorn settings read from the working folder by every `gunicorn` command (the Dockerfile's
-and docker-compose's): prometheus_client's multiprocess mode across the workers."""
+and docker-compose's): the worker model, its timeouts, and prometheus_client's multiprocess
+mode across the workers.
+
+Threads (``gthread``), not one request per process (``sync``): a request waiting on a slow
+database holds one thread, and the health probe is answered by another of the
+``WEB_WORKERS`` × ``WEB_THREADS`` instead of queueing behind the slow ones until the
+orchestrator gives up and restarts the service. A statement is cancelled after
+``DB_STATEMENT_TIMEOUT_MS`` (10 s; the request answers 503), well before ``WEB_TIMEOUT``
+restarts a silent worker. Each thread keeps its own database connection: PostgreSQL must allow
+``WEB_WORKERS`` × ``WEB_THREADS`` connections per web container, plus the workers'.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from elvis.metrics.multiprocess import process_exited, start_process_group
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+# Seconds a worker may stay silent (a request stuck past every timeout) before it is restarted.
+timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
+# Seconds to finish the requests in flight on a restart or a deploy.
+graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
+# Seconds an idle keep-alive connection (from the proxy in front) is kept open.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
 
 
 def on_starting(server: Any) -> None:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
 
-TEMPLATES = {400: "400.html", 413: "413.html"}
+TEMPLATES = {400: "400.html", 413: "413.html", 503: "503.html"}
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -9,10 +9,11 @@ few seconds even when a service hangs. The answer is JSON, ``{"status": "ok"|"er
 view answers 500 and negotiates HTML; load balancers and orchestrators expect 503 for "not
 ready").
 
-The Celery ping is left out when tasks run eagerly (``CELERY_TASK_ALWAYS_EAGER``, the test
-settings): there every task runs inside the web process, which is answering this very request.
-In the embedded ``make run`` mode a real worker runs beside the web server on the filesystem
-broker and answers pings like a worker on Redis.
+The worker check (``Workers``) wants a worker for each of the site's queues, the default one
+and the webhooks' (``CELERY_WEBHOOK_QUEUE``). It is left out when tasks run eagerly
+(``CELERY_TASK_ALWAYS_EAGER``, the test settings): there every task runs inside the web
+process, which is answering this very request. In the embedded ``make run`` mode real workers
+run beside the web server on the filesystem broker and answer like workers on Redis.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from health_check.base import HealthCheck
 from health_check.checks import Cache, Database, Storage
-from health_check.contrib.celery import Ping
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
 
@@ -71,6 +71,52 @@ class SharedCache(Cache):
             ) from exc
 
 
+class _EveryQueueServed(Exception):
+    """Raised from the reply callback to stop collecting replies once every queue has a worker."""
+
+
+@dataclasses.dataclass
+class Workers(HealthCheck):
+    """A worker answers for each of the site's queues (the default one and the webhooks'),
+    whether one worker consumes both or one per queue does, as production runs them.
+
+    django-health-check's ``Ping`` takes the first ``limit`` replies and wants them to cover
+    every queue: with one worker per queue that depends on which answers first, and without a
+    limit it always waits out its timeout. Here the replies to ``active_queues`` are collected
+    until every queue is served (then at once), else until none came for the timeout."""
+
+    timeout: datetime.timedelta = dataclasses.field(default=CHECK_TIMEOUT, repr=False)
+
+    def run(self) -> None:
+        app = app_or_default()
+        wanted = {queue.name for queue in app.conf.task_queues or ()} or {
+            app.conf.task_default_queue
+        }
+        served: set[str] = set()
+        replied = False
+
+        def on_reply(reply: dict[str, list[dict[str, Any]]]) -> None:
+            nonlocal replied
+            replied = True
+            served.update(queue["name"] for queues in reply.values() for queue in queues or ())
+            if wanted <= served:
+                raise _EveryQueueServed
+
+        try:
+            app.control.inspect(
+                timeout=self.timeout.total_seconds(), callback=on_reply
+            ).active_queues()
+        except _EveryQueueServed:
+            return
+        except OSError as exc:
+            raise ServiceUnavailable("IOError") from exc
+        if not replied:
+            raise ServiceUnavailable("Celery workers unavailable")
+        raise ServiceUnavailable(
+            f"No worker for Celery task queue {', '.join(sorted(wanted - served))}"
+        )
+
+
 def readiness_checks() -> dict[str, HealthCheck]:
     """The checks by name, read from the settings on each request (tests override them)."""
     checks: dict[str, HealthCheck] = {
@@ -80,9 +126,7 @@ def readiness_checks() -> dict[str, HealthCheck]:
         "storage": Storage(),
     }
     if not settings.CELERY_TASK_ALWAYS_EAGER:
-        # limit=1: answer as soon as one worker replied, rather than waiting out the timeout
-        # for others; the check then asks that worker whether it consumes our queue.
-        checks["celery"] = Ping(timeout=CHECK_TIMEOUT, limit=1)
+        checks["celery"] = Workers()
     return checks
 
 

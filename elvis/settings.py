@@ -16,6 +16,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from elvis import csp as elvis_csp
 from elvis import observability
@@ -110,6 +111,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Latency per view (the URL's name) and method, as django-prometheus measures it.
     "elvis.metrics.middleware.RequestMetricsMiddleware",
+    # A statement cancelled by the web's statement timeout is a 503, not a 500.
+    "elvis.db_timeouts.StatementTimeoutMiddleware",
     # Last, as django-axes asks: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -149,6 +152,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that does not answer fails the connection after this many seconds
+    # rather than the operating system's TCP timeout (minutes), so that a probe or a request
+    # answers instead of hanging. Statement timeouts: DB_STATEMENT_TIMEOUT_MS below.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+        "DB_CONNECT_TIMEOUT", default=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -353,6 +363,33 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=17),
     },
 }
+# --- Isolation (issue 15): queues, webhook time budget, database statement timeouts -------
+# Webhook deliveries have a queue of their own, so that a slow or hanging partner occupies
+# only webhook workers and e-mail keeps flowing. Named after CELERY_QUEUE, so that several
+# sites on one broker stay apart. A worker consumes the queues of the groups in WORKER_QUEUES
+# ("default", "webhooks"; both when unset or with -Q given; see elvis.celery).
+CELERY_WEBHOOK_QUEUE: str = env.str(
+    "CELERY_WEBHOOK_QUEUE", default=f"{CELERY_TASK_DEFAULT_QUEUE}.webhooks"
+)
+CELERY_TASK_QUEUES = (
+    Queue(CELERY_TASK_DEFAULT_QUEUE, routing_key=CELERY_TASK_DEFAULT_QUEUE),
+    Queue(CELERY_WEBHOOK_QUEUE, routing_key=CELERY_WEBHOOK_QUEUE),
+)
+CELERY_TASK_ROUTES = {"webhooks.deliver": {"queue": CELERY_WEBHOOK_QUEUE}}
+WORKER_QUEUES: list[str] = env.list("WORKER_QUEUES", default=["default", "webhooks"])
+# One webhook attempt: seconds to connect, and the whole attempt's budget (connect, send,
+# read the answer), however slowly a receiver trickles bytes.
+WEBHOOK_CONNECT_TIMEOUT: float = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_TIMEOUT: float = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# At most this many attempts in flight per subscription: a hanging receiver holds no more of
+# the webhook workers' slots; its other deliveries wait their turn, others' keep flowing.
+WEBHOOK_MAX_IN_FLIGHT: int = env.int("WEBHOOK_MAX_IN_FLIGHT", default=2)
+# PostgreSQL: a statement of a web request is cancelled after DB_STATEMENT_TIMEOUT_MS (the
+# request answers 503), one of a task after DB_TASK_STATEMENT_TIMEOUT_MS; 0 is no limit, as
+# for management commands (migrate, import_dwca), which set none. See elvis.db_timeouts.
+DB_STATEMENT_TIMEOUT_MS: int = env.int("DB_STATEMENT_TIMEOUT_MS", default=10000)
+DB_TASK_STATEMENT_TIMEOUT_MS: int = env.int("DB_TASK_STATEMENT_TIMEOUT_MS", default=0)
+# --- end isolation ---------------------------------------------------------------------------
 # Webhooks (docs/webhooks.md): https to public addresses only, unless the site opts in.
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 WEBHOOK_ALLOW_HTTP: bool = env.bool("WEBHOOK_ALLOW_HTTP", default=False)

@@ -28,13 +28,34 @@ def _settings_variables() -> set[str]:
     return set(re.findall(r"env(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
 
 
+def _gunicorn_variables() -> set[str]:
+    source = (ROOT / "gunicorn.conf.py").read_text()
+    return set(re.findall(r"os\.environ\.get\(\"([A-Z][A-Z0-9_]*)\"", source))
+
+
 def _command(service: str) -> str:
     command = SERVICES[service]["command"]
     return command if isinstance(command, str) else " ".join(command)
 
 
-def test_the_stack_has_the_five_services():
-    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "beat"}
+def test_the_stack_has_the_six_services():
+    assert set(SERVICES) == {"postgres", "redis", "web", "worker", "webhook-worker", "beat"}
+
+
+def test_a_worker_per_queue_group_so_webhooks_never_hold_up_e_mail():
+    groups = {
+        SERVICES[name]["environment"]["WORKER_QUEUES"] for name in ("worker", "webhook-worker")
+    }
+    assert groups == {"default", "webhooks"}
+    assert "-Q" not in _command("worker") + _command("webhook-worker")  # the groups decide
+
+
+def test_web_tier_settings_are_the_documented_production_ones():
+    env = SERVICES["web"]["environment"]
+    assert {"WEB_WORKERS", "WEB_THREADS", "WEB_TIMEOUT"} <= set(env) & _gunicorn_variables()
+    # A statement is cancelled (503) well before gunicorn restarts a silent worker.
+    assert int(env["DB_STATEMENT_TIMEOUT_MS"]) < int(env["WEB_TIMEOUT"]) * 1000
+    assert "--workers" not in _command("web")  # gunicorn.conf.py reads them
 
 
 def test_web_runs_gunicorn_on_the_wsgi_application_after_migrating():
@@ -43,17 +64,17 @@ def test_web_runs_gunicorn_on_the_wsgi_application_after_migrating():
     assert command.index("migrate") < command.index("gunicorn")
 
 
-@pytest.mark.parametrize("service", ["worker", "beat"])
+@pytest.mark.parametrize("service", ["worker", "webhook-worker", "beat"])
 def test_worker_and_beat_run_celery_on_the_project_app(service):
-    assert _command(service).startswith(f"celery -A elvis {service}")
+    assert _command(service).startswith(f"celery -A elvis {service.split('-')[-1]}")
 
 
-@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker"])
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker", "webhook-worker"])
 def test_long_running_services_have_health_checks(service):
     assert SERVICES[service]["healthcheck"]["test"]
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+@pytest.mark.parametrize("service", ["web", "worker", "webhook-worker", "beat"])
 def test_app_services_use_postgres_and_redis_and_wait_for_them(service):
     config = SERVICES[service]
     env = config["environment"]
@@ -71,10 +92,9 @@ def test_web_health_check_probes_the_readiness_endpoint():
     assert "/readyz/" in " ".join(SERVICES["web"]["healthcheck"]["test"])
 
 
-def test_worker_health_check_pings_its_own_worker():
-    assert "inspect ping -d celery@$$HOSTNAME" in " ".join(
-        SERVICES["worker"]["healthcheck"]["test"]
-    )
+@pytest.mark.parametrize("service", ["worker", "webhook-worker"])
+def test_worker_health_check_pings_its_own_worker(service):
+    assert "inspect ping -d celery@$$HOSTNAME" in " ".join(SERVICES[service]["healthcheck"]["test"])
 
 
 def test_every_variable_the_settings_read_is_documented_in_env_example():
@@ -82,17 +102,28 @@ def test_every_variable_the_settings_read_is_documented_in_env_example():
     assert not missing, f"add to .env.example: {sorted(missing)}"
 
 
-@pytest.mark.parametrize("service", ["web", "worker", "beat"])
+@pytest.mark.parametrize("service", ["web", "worker", "webhook-worker", "beat"])
 def test_every_app_variable_in_compose_is_one_the_settings_read(service):
-    # PROMETHEUS_MULTIPROC_DIR is prometheus_client's own variable, read by the library.
-    unknown = set(SERVICES[service]["environment"]) - _settings_variables()
+    # PROMETHEUS_MULTIPROC_DIR is prometheus_client's own variable, read by the library; WEB_*
+    # are gunicorn's, read by gunicorn.conf.py.
+    unknown = set(SERVICES[service]["environment"]) - _settings_variables() - _gunicorn_variables()
     assert not unknown - {"PROMETHEUS_MULTIPROC_DIR"}
 
 
+def test_every_gunicorn_variable_is_documented_in_env_example():
+    assert _gunicorn_variables() <= _env_example_keys()
+
+
 def test_web_and_worker_write_metrics_to_their_own_folders_that_the_web_merges():
-    web, worker = (SERVICES[name]["environment"] for name in ("web", "worker"))
-    folders = {web["PROMETHEUS_MULTIPROC_DIR"], worker["PROMETHEUS_MULTIPROC_DIR"]}
-    assert len(folders) == 2
+    web, worker, webhook_worker = (
+        SERVICES[name]["environment"] for name in ("web", "worker", "webhook-worker")
+    )
+    folders = {
+        web["PROMETHEUS_MULTIPROC_DIR"],
+        worker["PROMETHEUS_MULTIPROC_DIR"],
+        webhook_worker["PROMETHEUS_MULTIPROC_DIR"],
+    }
+    assert len(folders) == 3
     assert all(Path(folder).parent == Path(web["METRICS_DIR"]) for folder in folders)
     # On the volume the two containers share, so the web's /metrics reads the worker's files.
     shared = {volume.split(":")[1] for volume in SERVICES["web"]["volumes"]}

@@ -6,15 +6,29 @@ SSRF check approved while TLS still names and verifies the URL's host: a pool pe
 opened on that IP with ``server_hostname``/``assert_hostname`` set to the host. Redirects are
 not followed (a redirect could lead anywhere, past the check); proxies from the environment are
 not used.
+
+An attempt holds a webhook worker's slot for at most ``WEBHOOK_TIMEOUT`` seconds in all:
+connecting (at most ``WEBHOOK_CONNECT_TIMEOUT``), sending and reading the answer. Socket
+timeouts alone bound only each wait, so a receiver trickling a byte now and then could hold the
+slot for ever; a watchdog thread shuts the connection's socket down when the budget is spent,
+which ends whatever read or write is blocked on it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import time
 from dataclasses import dataclass
+from http.client import HTTPException
+from types import TracebackType
 
 import urllib3
+from django.conf import settings
 from django.utils.http import parse_http_date_safe
+from django.utils.translation import gettext as _
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, HTTPError
 
 from .models import Delivery
@@ -22,7 +36,6 @@ from .signing import signature_header, standard_signature_header
 from .ssrf import RefusedURL, Target, resolve
 
 USER_AGENT = "ELViS-Webhooks/1"
-TIMEOUT = urllib3.Timeout(total=10)
 EXCERPT_BYTES = 1024
 
 
@@ -72,7 +85,8 @@ def headers(delivery: Delivery, body: bytes, now: float | None = None) -> dict[s
 
 
 def post(delivery: Delivery) -> Outcome:
-    """POST the delivery's envelope to its subscription's URL, checked again right now."""
+    """POST the delivery's envelope to its subscription's URL, checked again right now, within
+    the attempt's time budget."""
     started = time.monotonic()
     try:
         target = resolve(delivery.subscription.url)
@@ -80,44 +94,112 @@ def post(delivery: Delivery) -> Outcome:
         return Outcome(error=exc.message, refused=exc.permanent, duration_ms=_since(started))
     body = delivery.body.encode()
     request_headers = {**headers(delivery, body), "Host": target.host_header}
+    budget = Budget(settings.WEBHOOK_TIMEOUT, started)
     error = ""
     for address in target.addresses:
-        pool = _pool(target, address)
+        if budget.remaining() <= 0:
+            break
+        connection = _connection(target, address, budget)
         try:
-            response = pool.urlopen(
-                "POST",
-                target.path,
-                body=body,
-                headers=request_headers,
-                redirect=False,
-                retries=False,
-                assert_same_host=False,
-                preload_content=False,
-                timeout=TIMEOUT,
-            )
-        except ConnectTimeoutError as exc:  # also refused connections: try the next address
-            error = _describe(exc)
-            continue
-        except (HTTPError, OSError) as exc:
+            with Watchdog(connection, budget) as watchdog:
+                try:
+                    connection.connect()
+                except ConnectTimeoutError as exc:  # also refused: try the next address
+                    error = _describe(exc)
+                    continue
+                # From here each wait may last what is left of the budget, and no longer.
+                connection.timeout = max(budget.remaining(), 0.001)
+                connection.request(
+                    "POST", target.path, body=body, headers=request_headers, preload_content=False
+                )
+                # A status line in time is an answer, even if the watchdog cuts its body short.
+                return _outcome(connection.getresponse(), started)
+        except (HTTPError, HTTPException, OSError) as exc:  # HTTPException: a garbled answer
+            if watchdog.fired:  # cut by the budget before the status line came
+                return budget.spent(started)
             return Outcome(error=_describe(exc), duration_ms=_since(started))
-        else:
-            return _outcome(response, started)
         finally:
-            pool.close()
+            connection.close()
+    if not error:
+        return budget.spent(started)
     return Outcome(error=error, duration_ms=_since(started))
 
 
-def _pool(target: Target, address: str) -> urllib3.HTTPConnectionPool:
+class Budget:
+    """An attempt's total time: ``seconds`` from ``started`` (a ``time.monotonic()``)."""
+
+    def __init__(self, seconds: float, started: float) -> None:
+        self.seconds = seconds
+        self.deadline = started + seconds
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def spent(self, started: float) -> Outcome:
+        """The outcome of an attempt cut at its budget: retried, like any timeout."""
+        return Outcome(
+            error=_("No complete answer within %(seconds)s seconds.")
+            % {"seconds": f"{self.seconds:g}"},
+            duration_ms=_since(started),
+        )
+
+
+class Watchdog:
+    """Shuts ``connection``'s socket down when ``budget`` is spent, until the ``with`` ends.
+
+    A socket shut down wakes the thread blocked on it (its read returns no data, or fails), so
+    that neither a slow TLS handshake, nor a receiver sending its headers a byte at a time,
+    holds the attempt past its budget. It keeps shutting down whatever socket the connection
+    holds until the attempt ends, covering a socket made just as the budget ran out."""
+
+    def __init__(self, connection: HTTPConnection, budget: Budget) -> None:
+        self.connection = connection
+        self.budget = budget
+        self.fired = False
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="webhook-watchdog", daemon=True)
+
+    def __enter__(self) -> Watchdog:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        if self._done.wait(max(self.budget.remaining(), 0)):
+            return
+        self.fired = True
+        while True:
+            sock = self.connection.sock
+            if sock is not None:
+                # The plain socket's shutdown, also for TLS (no TLS state is touched); one
+                # already closed or not yet connected refuses it.
+                with contextlib.suppress(OSError):
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)
+            if self._done.wait(0.05):
+                return
+
+
+def _connection(target: Target, address: str, budget: Budget) -> HTTPConnection:
+    """A connection to ``address`` (the checked IP) that names and verifies the URL's host."""
+    timeout = min(settings.WEBHOOK_CONNECT_TIMEOUT, max(budget.remaining(), 0.001))
     if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return HTTPSConnection(
             address,
             target.port,
-            maxsize=1,
+            timeout=timeout,
             cert_reqs="CERT_REQUIRED",
             server_hostname=target.host,
             assert_hostname=target.host,
         )
-    return urllib3.HTTPConnectionPool(address, target.port, maxsize=1)
+    return HTTPConnection(address, target.port, timeout=timeout)
 
 
 def _outcome(response: urllib3.BaseHTTPResponse, started: float) -> Outcome:
@@ -125,8 +207,6 @@ def _outcome(response: urllib3.BaseHTTPResponse, started: float) -> Outcome:
         excerpt = response.read(EXCERPT_BYTES, decode_content=False)
     except (HTTPError, OSError):
         excerpt = b""  # the status line came; a body cut short does not change it
-    finally:
-        response.release_conn()
     return Outcome(
         status_code=response.status,
         response_excerpt=_text(excerpt.decode("utf-8", errors="replace")),

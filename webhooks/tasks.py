@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from elvis import outbox
 
 from .delivery import Outcome, post
-from .models import Delivery, DeliveryAttempt
+from .models import Delivery, DeliveryAttempt, Subscription
 
 logger = logging.getLogger(__name__)
 Status = Delivery.Status
@@ -33,6 +34,9 @@ MAX_RETRY = timedelta(hours=1)
 STALE_CLAIM = timedelta(minutes=5)
 # A due delivery still pending this long after its time was lost with a broker: enqueue again.
 REENQUEUE_AFTER = timedelta(minutes=2)
+# A delivery whose subscription already has WEBHOOK_MAX_IN_FLIGHT attempts in flight waits this
+# long (up to half as much again, so that waiting ones do not all come back at once).
+IN_FLIGHT_WAIT = timedelta(seconds=5)
 
 
 def backoff(attempt: int, retry_after: int | None = None) -> timedelta:
@@ -48,9 +52,9 @@ def backoff(attempt: int, retry_after: int | None = None) -> timedelta:
 def deliver_webhook(delivery_id: int) -> str:
     """Make one attempt at a due delivery, if this task wins the claim."""
     now = timezone.now()
-    claimed = Delivery.objects.filter(
-        pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
-    ).change(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = claim(delivery_id, now)
+    if claimed is None:
+        return "waiting: the subscription has its attempts in flight"
     if not claimed:
         return "not due or already handled"
     delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
@@ -59,6 +63,37 @@ def deliver_webhook(delivery_id: int) -> str:
     else:
         outcome = Outcome(error=_("Not sent: the subscription is paused."), refused=True)
     return settle(delivery, outcome, started_at=now)
+
+
+def claim(delivery_id: int, now: datetime) -> bool | None:
+    """Claim a due delivery by compare-and-set: True if this task won it, False if it is not
+    due or another worker has it.
+
+    None if its subscription already has ``WEBHOOK_MAX_IN_FLIGHT`` attempts in flight: a
+    hanging receiver then holds that many webhook worker slots, not all of them. The delivery
+    is put back for ``IN_FLIGHT_WAIT`` (no attempt counted). Counting and claiming happen under
+    the subscription row's lock, so concurrent workers cannot both take the last place; a
+    claim gone stale (its worker died) does not count.
+    """
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
+        )
+        subscription_id = due.values_list("subscription_id", flat=True).first()
+        if subscription_id is None:
+            return False
+        list(Subscription.objects.select_for_update().filter(pk=subscription_id).values("pk"))
+        in_flight = Delivery.objects.filter(
+            subscription_id=subscription_id,
+            status=Status.SENDING,
+            claimed_at__gte=now - STALE_CLAIM,
+        ).count()
+        if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT:
+            wait = IN_FLIGHT_WAIT * random.uniform(1, 1.5)
+            due.change(next_attempt_at=now + wait)
+            transaction.on_commit(lambda: enqueue([delivery_id], countdown=wait.total_seconds()))
+            return None
+        return bool(due.change(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1))
 
 
 def settle(delivery: Delivery, outcome: Outcome, *, started_at: datetime) -> str:

@@ -42,14 +42,24 @@ def worker_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_worker(env: dict[str, str], queue: str, log: Path) -> Iterator[subprocess.Popen]:
-    """A worker consuming ``queue``; waits until it reports ready, kills it on exit."""
+def running_worker(
+    env: dict[str, str],
+    queue: str | None,
+    log: Path,
+    *,
+    name: str | None = None,
+    pool: tuple[str, ...] = ("--pool=solo",),
+) -> Iterator[subprocess.Popen]:
+    """A worker consuming ``queue`` (None: the groups in the env's ``WORKER_QUEUES``, as
+    production starts them), named ``name@host``; waits until it reports ready, kills it on
+    exit. ``pool``: e.g. ``("--pool=prefork", "--concurrency=2")`` for parallel slots."""
+    queues = ["-Q", queue] if queue else []
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                CELERY, "-A", "elvis", "worker", "-Q", queue, "--pool=solo",
+                CELERY, "-A", "elvis", "worker", *queues, *pool,
                 "--without-gossip", "--without-mingle", "--without-heartbeat",
-                "--loglevel=INFO", "--hostname", f"{queue}@%h",
+                "--loglevel=INFO", "--hostname", f"{name or queue}@%h",
             ],
             cwd=ROOT,
             env=env,
