@@ -12,7 +12,10 @@ For POST creates, transitions, comments and attachments (the handlers decorated 
 - the first request reserves the key in a row committed on its own, then runs; its answer
   (status and JSON body, whatever the status below 500) is stored in the same transaction as
   the request's changes, so either both happen or neither does. A 5xx stores nothing and
-  frees the key, so the retry runs for real;
+  frees the key, so the retry runs for real. If the database connection breaks while that
+  transaction commits, a new connection is asked whether the answer was stored: if so, it is
+  sent. Should the 500 come anyway, the retry with the key gets the committed answer, or runs
+  for real if nothing was committed (a 409 while the database cannot say);
 - the same key with the same request (method, path, query and body) gets the stored answer
   again with ``Idempotent-Replayed: true``, and nothing runs;
 - the same key with a different request is a 422; while the first request is still running,
@@ -50,6 +53,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import IdempotencyRecord, User
+from elvis.transactions import atomic_with_outcome
 
 from .schema import error_response
 
@@ -120,11 +124,16 @@ def idempotent(handler: Handler) -> Handler:
         record = _reserve(request, key_of(header))
         if record.response_status is not None:
             return _replay(record)
+
+        def run() -> Response:
+            response = handler(view, request, *args, **kwargs)
+            if not _complete(record, response):
+                raise _ReservationLost
+            return response
+
         try:
-            with transaction.atomic():
-                response = handler(view, request, *args, **kwargs)
-                if not _complete(record, response):
-                    raise _ReservationLost
+            # A commit whose connection broke is answered if the record shows it went through.
+            response = atomic_with_outcome(run, committed=lambda _response: _answered(record))
         except _ReservationLost:
             raise IdempotencyKeyInUse from None
         except Exception as exc:
@@ -265,6 +274,13 @@ def _complete(record: IdempotencyRecord, response: Response) -> bool:
             response_status=response.status_code, response_body=body
         )
     )
+
+
+def _answered(record: IdempotencyRecord) -> bool:
+    """Whether the request's transaction, which stored its answer, committed (waiting for it
+    while it still holds the record's row)."""
+    answered = IdempotencyRecord.objects.select_for_update().filter(pk=record.pk)
+    return answered.filter(response_status__isnull=False).exists()
 
 
 def _release(record: IdempotencyRecord) -> None:
