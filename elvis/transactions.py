@@ -50,25 +50,32 @@ def atomic_with_outcome(work: Callable[[], T], *, committed: Callable[[T], bool]
         with transaction.atomic():
             result = work()
             reached_commit = True
-    except DatabaseError:
-        if not reached_commit or ask_on_new_connection(lambda: committed(result)) is not True:
+    except DatabaseError as lost:
+        if not reached_commit:
             raise
+        try:
+            confirmed = on_new_connection(lambda: committed(result))
+        except DatabaseError:
+            logger.exception("The database could not say whether a transaction committed.")
+            confirmed = False
+        if not confirmed:
+            raise lost from None
         logger.warning("The database connection broke while committing; the commit went through.")
     return result
 
 
-def ask_on_new_connection(question: Callable[[], bool]) -> bool | None:
-    """``question()`` in a transaction on a new connection, tried once more on another if that
-    one fails too; None when neither could answer."""
-    for attempt in (1, 2):
-        connection.close()  # the broken one, or the first new one that failed
-        try:
-            with transaction.atomic():
-                return question()
-        except DatabaseError as exc:
-            logger.warning("Could not ask the database (try %s of 2): %s", attempt, exc)
-    logger.error("The database could not say whether a transaction committed.")
-    return None
+def on_new_connection(work: Callable[[], T]) -> T:
+    """``work()`` in a transaction on a new connection, tried once more on another if that
+    one fails too (the error of the second is raised)."""
+    connection.close()  # the broken one
+    try:
+        with transaction.atomic():
+            return work()
+    except DatabaseError as exc:
+        logger.warning("A new database connection failed too, trying another: %s", exc)
+    connection.close()
+    with transaction.atomic():
+        return work()
 
 
 def _lost_connection(exc: BaseException) -> bool:

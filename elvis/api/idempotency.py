@@ -40,7 +40,7 @@ from typing import Any, cast
 
 import http_sf
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import IdempotencyRecord, User
-from elvis.transactions import atomic_with_outcome
+from elvis.transactions import atomic_with_outcome, on_new_connection
 
 from .schema import error_response
 
@@ -227,14 +227,16 @@ def _reserve(request: Request, key: str) -> IdempotencyRecord:
     user = cast("User", request.user)  # ``idempotent`` reserves for signed-in callers only
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
+            return atomic_with_outcome(
+                lambda: IdempotencyRecord.objects.create(
                     user=user,
                     key=key,
                     method=cast(str, request.method),  # a served request has one
                     path=request.path,
                     fingerprint=digest,
-                )
+                ),
+                committed=lambda record: IdempotencyRecord.objects.filter(pk=record.pk).exists(),
+            )
         except IntegrityError:
             pass
         earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -284,7 +286,18 @@ def _answered(record: IdempotencyRecord) -> bool:
 
 
 def _release(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+    """Free the key, unless an answer is stored (compare-and-set): on a new connection if the
+    request's broke, or the retry would meet a 409 until the reservation is stale."""
+
+    def free() -> None:
+        IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+
+    try:
+        free()
+    except DatabaseError:
+        if transaction.get_connection().in_atomic_block:
+            raise
+        on_new_connection(free)
 
 
 def _replay(record: IdempotencyRecord) -> Response:
