@@ -341,6 +341,11 @@ CELERY_TASK_DEFAULT_QUEUE: str = env.str("CELERY_QUEUE", default="celery")
 # Below DIGITISATION_STALE_CLAIM_SECONDS, after which the work is offered again anyway.
 CELERY_TASK_SOFT_TIME_LIMIT: int = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=1500)
 CELERY_TASK_TIME_LIMIT: int = env.int("CELERY_TASK_TIME_LIMIT", default=1560)
+# Outbox tasks (one e-mail, one webhook attempt) are short: stopped after the soft limit,
+# killed after the hard one. A claim older than the hard limit and a third (60 s) belongs to a
+# task that died, and the sweepers offer its work again (see elvis/claims.py).
+OUTBOX_TASK_SOFT_TIME_LIMIT: int = env.int("OUTBOX_TASK_SOFT_TIME_LIMIT", default=30)
+OUTBOX_TASK_TIME_LIMIT: int = env.int("OUTBOX_TASK_TIME_LIMIT", default=45)
 # Results are stored only for tasks whose result someone reads (elvis.ping, which the worker
 # integration tests wait on); every other task records its outcome in the database.
 CELERY_TASK_IGNORE_RESULT = True

@@ -185,7 +185,7 @@ def die_mid_request(monkeypatch) -> None:
     def stop(*args, **kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr("elvis.api.requests.transitions.perform", stop)
+    monkeypatch.setattr("elvis.api.requests.transitions.perform_and_answer", stop)
 
 
 def test_a_duplicate_of_a_request_still_running_is_a_409(monkeypatch, api_as, curator_a, submitted):
@@ -226,7 +226,7 @@ def test_a_server_error_frees_the_key_so_the_retry_really_runs(
     monkeypatch, api_as, curator_a, submitted
 ):
     client = api_as(curator_a)
-    monkeypatch.setattr("elvis.api.requests.transitions.perform", lambda *a, **kw: 1 / 0)
+    monkeypatch.setattr("elvis.api.requests.transitions.perform_and_answer", lambda *a, **kw: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         client.post(f"{URL}{submitted.pk}/approve/", {}, **keyed())
     monkeypatch.undo()
@@ -261,14 +261,14 @@ def test_a_concurrent_duplicate_never_runs_the_action_twice(monkeypatch, curator
     from elvis.api.requests import transitions as workflow
 
     inside, release = threading.Event(), threading.Event()
-    original = workflow.perform
+    original = workflow.perform_and_answer
 
     def slow_perform(*args, **kwargs):
         inside.set()
         release.wait(timeout=20)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(workflow, "perform", slow_perform)
+    monkeypatch.setattr(workflow, "perform_and_answer", slow_perform)
     answers: dict[str, object] = {}
 
     def approve(name: str) -> None:

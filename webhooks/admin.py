@@ -80,7 +80,15 @@ class DeliveryLogInline(ReadOnlyPermissions, admin.TabularInline):
 
 class AttemptInline(ReadOnlyPermissions, admin.TabularInline):
     model = DeliveryAttempt
-    fields = ("number", "started_at", "duration_ms", "status_code", "error", "response_excerpt")
+    fields = (
+        "number",
+        "state",
+        "started_at",
+        "duration_ms",
+        "status_code",
+        "error",
+        "response_excerpt",
+    )
     readonly_fields = fields
     extra = 0
 

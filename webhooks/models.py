@@ -197,7 +197,16 @@ class Delivery(models.Model):
 
 
 class DeliveryAttempt(models.Model):
-    """One POST (or a refusal to send): what came back, or what went wrong."""
+    """One POST (or a refusal to send): what came back, or what went wrong.
+
+    Written when the attempt starts (with the claim), completed when it ends: an attempt whose
+    worker died stays in the log, closed as ``lost`` when its claim is reclaimed.
+    """
+
+    class State(models.TextChoices):
+        SENDING = "sending", _("in progress")
+        FINISHED = "finished", _("finished")
+        LOST = "lost", _("outcome unknown (worker lost)")
 
     delivery = models.ForeignKey(
         Delivery, on_delete=models.CASCADE, related_name="attempt_log", verbose_name=_("delivery")
@@ -208,6 +217,9 @@ class DeliveryAttempt(models.Model):
     status_code = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     response_excerpt = models.TextField(_("response (start)"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.FINISHED
+    )
 
     class Meta:
         ordering = ["number", "id"]

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -21,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elvis import outbox
+from elvis.claims import stale_claim_age
+from elvis.transactions import record_retrying
 
 from .delivery import Outcome, post
 from .models import Delivery, DeliveryAttempt, Subscription
@@ -30,8 +33,6 @@ Status = Delivery.Status
 
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
-# A claim older than this belongs to a worker that died mid-send (an attempt takes 10 s at most).
-STALE_CLAIM = timedelta(minutes=5)
 # A due delivery still pending this long after its time was lost with a broker: enqueue again.
 REENQUEUE_AFTER = timedelta(minutes=2)
 # A delivery whose subscription already has WEBHOOK_MAX_IN_FLIGHT attempts in flight waits this
@@ -48,21 +49,39 @@ def backoff(attempt: int, retry_after: int | None = None) -> timedelta:
     return min(delay, MAX_RETRY)
 
 
-@shared_task(name="webhooks.deliver", soft_time_limit=60)
+@shared_task(
+    name="webhooks.deliver",
+    soft_time_limit=settings.OUTBOX_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.OUTBOX_TASK_TIME_LIMIT,
+)
 def deliver_webhook(delivery_id: int) -> str:
-    """Make one attempt at a due delivery, if this task wins the claim."""
+    """Make one attempt at a due delivery, if this task wins the claim.
+
+    The attempt is in the log from its start (written with the claim), so a worker that dies
+    during the POST leaves it there, to be closed as lost when the claim is reclaimed.
+    """
     now = timezone.now()
-    claimed = claim(delivery_id, now)
-    if claimed is None:
-        return "waiting: the subscription has its attempts in flight"
-    if not claimed:
-        return "not due or already handled"
-    delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
-    if delivery.subscription.is_active:
-        outcome = post(delivery)
-    else:
+    with transaction.atomic():
+        claimed = claim(delivery_id, now)
+        if claimed is None:
+            return "waiting: the subscription has its attempts in flight"
+        if not claimed:
+            return "not due or already handled"
+        delivery = Delivery.objects.select_related("subscription").get(pk=delivery_id)
+        attempt = DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            started_at=now,
+            state=DeliveryAttempt.State.SENDING,
+        )
+    if not delivery.subscription.is_active:
         outcome = Outcome(error=_("Not sent: the subscription is paused."), refused=True)
-    return settle(delivery, outcome, started_at=now)
+    else:
+        try:
+            outcome = post(delivery)
+        except SoftTimeLimitExceeded:
+            outcome = Outcome(error=_("Stopped: the attempt ran out of time."))
+    return settle(delivery, outcome, attempt=attempt)
 
 
 def claim(delivery_id: int, now: datetime) -> bool | None:
@@ -86,7 +105,7 @@ def claim(delivery_id: int, now: datetime) -> bool | None:
         in_flight = Delivery.objects.filter(
             subscription_id=subscription_id,
             status=Status.SENDING,
-            claimed_at__gte=now - STALE_CLAIM,
+            claimed_at__gte=now - stale_claim_age(deliver_webhook),
         ).count()
         if in_flight >= settings.WEBHOOK_MAX_IN_FLIGHT:
             wait = IN_FLIGHT_WAIT * random.uniform(1, 1.5)
@@ -96,8 +115,10 @@ def claim(delivery_id: int, now: datetime) -> bool | None:
         return bool(due.change(status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1))
 
 
-def settle(delivery: Delivery, outcome: Outcome, *, started_at: datetime) -> str:
-    """Log the attempt and move the delivery on: delivered, due again later, or failed."""
+def settle(delivery: Delivery, outcome: Outcome, *, attempt: DeliveryAttempt) -> str:
+    """Complete the attempt's log entry and move the delivery on: delivered, due again later,
+    or failed. Recorded across a broken database connection: a POST the receiver accepted
+    must not be sent again for want of its record."""
     now = timezone.now()
     result: dict[str, Any] = {
         "last_status_code": outcome.status_code,
@@ -115,17 +136,18 @@ def settle(delivery: Delivery, outcome: Outcome, *, started_at: datetime) -> str
         )
     else:
         result.update(status=Status.FAILED, last_error=_why_failed(outcome))
-    with transaction.atomic():
-        DeliveryAttempt.objects.create(
-            delivery=delivery,
-            number=delivery.attempts,
-            started_at=started_at,
+
+    def record() -> None:
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            state=DeliveryAttempt.State.FINISHED,
             duration_ms=outcome.duration_ms,
             status_code=outcome.status_code,
             error=outcome.error,
             response_excerpt=outcome.response_excerpt,
         )
         Delivery.objects.filter(pk=delivery.pk, status=Status.SENDING).change(**result)
+
+    record_retrying(record)
     if result["status"] == Status.PENDING:
         wait = (result["next_attempt_at"] - now).total_seconds()
         transaction.on_commit(lambda: enqueue([delivery.pk], countdown=wait))
@@ -149,9 +171,7 @@ def _why_failed(outcome: Outcome) -> str:
 def sweep_deliveries() -> int:
     """Re-offer deliveries a broker outage or a dead worker left behind; returns how many."""
     now = timezone.now()
-    Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).change(
-        status=Status.PENDING, claimed_at=None
-    )
+    reclaim_lost_attempts(now)
     ids = list(
         Delivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
         .filter(Q(enqueued_at__isnull=True) | Q(next_attempt_at__lt=now - REENQUEUE_AFTER))
@@ -160,6 +180,31 @@ def sweep_deliveries() -> int:
     )
     enqueue(ids)
     return len(ids)
+
+
+def reclaim_lost_attempts(now: datetime) -> int:
+    """Take back the claims of attempts whose worker died (older than the task's hard time
+    limit allows): each attempt stays in the log, closed as lost, since whether the receiver
+    got it is unknown; the delivery is due again at once (same event id, for the receiver to
+    deduplicate on). Returns how many."""
+    with transaction.atomic():
+        lost = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.SENDING, claimed_at__lt=now - stale_claim_age(deliver_webhook))
+            .values_list("pk", flat=True)
+        )
+        DeliveryAttempt.objects.filter(
+            delivery_id__in=lost, state=DeliveryAttempt.State.SENDING
+        ).update(
+            state=DeliveryAttempt.State.LOST,
+            error=_("Outcome unknown: the worker was lost during this attempt."),
+        )
+        Delivery.objects.filter(pk__in=lost).change(
+            status=Status.PENDING, claimed_at=None, next_attempt_at=now, enqueued_at=None
+        )
+    if lost:
+        logger.warning("webhook deliveries %s left by a lost worker are offered again", lost)
+    return len(lost)
 
 
 @shared_task(name="webhooks.purge")

@@ -12,7 +12,10 @@ For POST creates, transitions, comments and attachments (the handlers decorated 
 - the first request reserves the key in a row committed on its own, then runs; its answer
   (status and JSON body, whatever the status below 500) is stored in the same transaction as
   the request's changes, so either both happen or neither does. A 5xx stores nothing and
-  frees the key, so the retry runs for real;
+  frees the key, so the retry runs for real. If the database connection breaks while that
+  transaction commits, a new connection is asked whether the answer was stored: if so, it is
+  sent. Should the 500 come anyway, the retry with the key gets the committed answer, or runs
+  for real if nothing was committed (a 409 while the database cannot say);
 - the same key with the same request (method, path, query and body) gets the stored answer
   again with ``Idempotent-Replayed: true``, and nothing runs;
 - the same key with a different request is a 422; while the first request is still running,
@@ -37,7 +40,7 @@ from typing import Any, cast
 
 import http_sf
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +53,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import IdempotencyRecord, User
+from elvis.transactions import atomic_with_outcome, on_new_connection
 
 from .schema import error_response
 
@@ -120,11 +124,16 @@ def idempotent(handler: Handler) -> Handler:
         record = _reserve(request, key_of(header))
         if record.response_status is not None:
             return _replay(record)
+
+        def run() -> Response:
+            response = handler(view, request, *args, **kwargs)
+            if not _complete(record, response):
+                raise _ReservationLost
+            return response
+
         try:
-            with transaction.atomic():
-                response = handler(view, request, *args, **kwargs)
-                if not _complete(record, response):
-                    raise _ReservationLost
+            # A commit whose connection broke is answered if the record shows it went through.
+            response = atomic_with_outcome(run, committed=lambda _response: _answered(record))
         except _ReservationLost:
             raise IdempotencyKeyInUse from None
         except Exception as exc:
@@ -218,14 +227,16 @@ def _reserve(request: Request, key: str) -> IdempotencyRecord:
     user = cast("User", request.user)  # ``idempotent`` reserves for signed-in callers only
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(
+            return atomic_with_outcome(
+                lambda: IdempotencyRecord.objects.create(
                     user=user,
                     key=key,
                     method=cast(str, request.method),  # a served request has one
                     path=request.path,
                     fingerprint=digest,
-                )
+                ),
+                committed=lambda record: IdempotencyRecord.objects.filter(pk=record.pk).exists(),
+            )
         except IntegrityError:
             pass
         earlier = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -267,8 +278,26 @@ def _complete(record: IdempotencyRecord, response: Response) -> bool:
     )
 
 
+def _answered(record: IdempotencyRecord) -> bool:
+    """Whether the request's transaction, which stored its answer, committed (waiting for it
+    while it still holds the record's row)."""
+    answered = IdempotencyRecord.objects.select_for_update().filter(pk=record.pk)
+    return answered.filter(response_status__isnull=False).exists()
+
+
 def _release(record: IdempotencyRecord) -> None:
-    IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+    """Free the key, unless an answer is stored (compare-and-set): on a new connection if the
+    request's broke, or the retry would meet a 409 until the reservation is stale."""
+
+    def free() -> None:
+        IdempotencyRecord.objects.filter(pk=record.pk, response_status__isnull=True).delete()
+
+    try:
+        free()
+    except DatabaseError:
+        if transaction.get_connection().in_atomic_block:
+            raise
+        on_new_connection(free)
 
 
 def _replay(record: IdempotencyRecord) -> Response:

@@ -8,20 +8,23 @@ notifications and webhooks are dispatched only after the transaction commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from elvis.transactions import atomic_with_outcome
+
 from . import events
 from .errors import ActionForbidden, InvalidTransition, UnknownAction
-from .models import AccessRequest
+from .models import AccessRequest, HistoryEntry
 from .table import SUBMITTED, Transition
 
 logger = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=AccessRequest)
+T = TypeVar("T")
 
 
 def check_allowed(request: AccessRequest, action: str, *, actor) -> Transition:
@@ -55,13 +58,33 @@ def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -
     Raises ``UnknownAction`` (no such action), ``ActionForbidden`` (the actor holds no role
     that may do it), ``InvalidTransition`` (not from the current state), or the action's own
     ``ValidationError`` / ``ActionConflict``. Nothing is written unless everything succeeds.
+    The returned request is the locked row as saved: answering from it needs no new read.
+    """
+    return perform_and_answer(request, action, _itself, actor=actor, comment=comment, **data)
+
+
+def _itself(locked: R) -> R:
+    return locked
+
+
+def perform_and_answer(
+    request: R, action: str, answer: Callable[[R], T], /, *, actor, comment: str = "", **data: Any
+) -> T:
+    """``perform``, and ``answer(updated request)`` built in the same transaction, still
+    holding the lock: a face's reply (the API's serialized resource) then needs no read after
+    the commit, which a broken connection could turn into a 500 hiding a done transition.
+
+    If the connection breaks while committing, a new one is asked whether the transition's
+    history row exists (after waiting for the request's row lock): if so, the answer is
+    returned as if nothing happened (the e-mails and webhooks written with it go out through
+    the outbox sweepers, as the commit hooks were lost); if not, the error is raised.
     """
     model = type(request)
     workflow = request.workflow
     if workflow.get(action) is None:
         raise UnknownAction(_("Unknown action “%(action)s”.") % {"action": action})
 
-    with transaction.atomic():
+    def work() -> tuple[R, str, HistoryEntry, T]:
         locked = cast("R", model.objects.select_for_update().get(pk=request.pk))
         row = check_allowed(locked, action, actor=actor)
         cleaned = row.clean(data)
@@ -83,7 +106,15 @@ def perform(request: R, action: str, *, actor, comment: str = "", **data: Any) -
             data=events.json_safe(cleaned),
         )
         events.emit(f"{workflow.kind}.{row.event}", locked, actor=actor, history=entry)
+        return locked, from_status, entry, answer(locked)
+
+    def committed(done: tuple[R, str, HistoryEntry, T]) -> bool:
+        # Waits while the transaction that lost its connection still holds the row.
+        model.objects.select_for_update().filter(pk=request.pk).exists()
+        return request.history.filter(pk=done[2].pk).exists()
+
+    locked, from_status, _entry, result = atomic_with_outcome(work, committed=committed)
     logger.info(
         "%s: %s %s -> %s by %s", locked.reference, action, from_status, locked.status, actor.pk
     )
-    return locked
+    return result

@@ -127,6 +127,7 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
         model = DeliveryAttempt
         fields = (
             "number",
+            "state",
             "started_at",
             "duration_ms",
             "status_code",

@@ -17,12 +17,14 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
 from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
 from elvis.workflow.fields import ItemIdsField
 from elvis.workflow.kinds import RequestKind
-from elvis.workflow.service import perform
+from elvis.workflow.models import AccessRequest
+from elvis.workflow.service import perform_and_answer
 from elvis.workflow.table import Transition, Workflow
 
 from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, api_error
@@ -116,8 +118,10 @@ def _transition_endpoint(
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         comment = data.pop("comment", "")
-        perform(obj, row.action, actor=request.user, comment=comment, **data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=obj.pk)).data)
+        answer = perform_and_answer(
+            obj, row.action, self.answer_after, actor=request.user, comment=comment, **data
+        )
+        return Response(answer)
 
     endpoint.__name__ = endpoint.__qualname__ = f"{row.action}_transition"
     roles = ", ".join(sorted(row.roles))
@@ -171,6 +175,11 @@ class TransitionViewSetMixin(_ViewSetBase):
         for row in cls.kind.workflow.transitions.values():
             endpoint = _transition_endpoint(cls, row)
             setattr(cls, endpoint.__name__, endpoint)
+
+    def answer_after(self, updated: AccessRequest) -> ReturnDict:
+        """The 200's body: the resource as a read shows it, read and serialized inside the
+        transition's transaction, so that no read after the commit can fail it."""
+        return self.get_serializer(self.get_queryset().get(pk=updated.pk)).data
 
     def handle_exception(self, exc: Exception) -> Response:
         return super().handle_exception(api_error(exc) or exc)
