@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from elvis.claims import stale_claim_age
 from webhooks.models import Delivery
 from webhooks.services import record
-from webhooks.tasks import IN_FLIGHT_WAIT, STALE_CLAIM, deliver_webhook
+from webhooks.tasks import IN_FLIGHT_WAIT, deliver_webhook
 
 from . import webhooks_support as support
 
@@ -76,6 +77,9 @@ def test_a_delivery_goes_out_once_a_place_is_free(subscriptions, receiver, setti
 def test_a_stale_claim_of_a_dead_worker_does_not_hold_a_place(subscriptions, settings):
     settings.WEBHOOK_MAX_IN_FLIGHT = 1
     hanging = subscriptions[0]
-    _in_flight(_pending(hanging), claimed_at=timezone.now() - STALE_CLAIM - timedelta(seconds=1))
+    _in_flight(
+        _pending(hanging),
+        claimed_at=timezone.now() - stale_claim_age(deliver_webhook) - timedelta(seconds=1),
+    )
 
     assert deliver_webhook(_pending(hanging)[0].pk) == "delivered"

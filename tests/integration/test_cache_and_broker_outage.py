@@ -129,7 +129,7 @@ def test_api_calls_answer_during_a_redis_cut_and_the_outbox_delivers_afterwards(
             THROTTLE_ANON="3/minute",
         )
         with (
-            running_worker(env, queue, tmp_path / "worker.log"),
+            running_worker(env, None, tmp_path / "worker.log", name=queue),
             running_web(env, free_port(), tmp_path / "web.log") as base,
         ):
             # Every connection to Redis (cache, broker) is open before the cut.

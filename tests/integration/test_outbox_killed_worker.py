@@ -176,7 +176,7 @@ def test_a_webhook_accepted_before_its_worker_was_killed_is_sent_again_once_with
             WEBHOOK_ALLOWED_PORTS=str(port),
         )  # fmt: skip
 
-        with running_worker(env, queue, first_log) as first:
+        with running_worker(env, None, first_log, name=queue) as first:
             broker.send_task("webhooks.deliver", args=[delivery.pk], queue=queue)
             assert gate.arrived.wait(timeout=DEADLINE_SECONDS), first_log.read_text()
             kill(first)  # the receiver has the event; the worker never heard its 200
@@ -187,7 +187,7 @@ def test_a_webhook_accepted_before_its_worker_was_killed_is_sent_again_once_with
         attempt = delivery.attempt_log.get()
         assert (attempt.number, attempt.state) == (1, DeliveryAttempt.State.SENDING)
 
-        with running_worker(env, queue, second_log):
+        with running_worker(env, None, second_log, name=queue):
             sweep_until(
                 broker, queue, "webhooks.sweep",
                 lambda: Delivery.objects.get(pk=delivery.pk).status == "delivered",
@@ -216,7 +216,7 @@ def test_an_e_mail_sent_before_its_worker_was_killed_is_sent_again_at_most_once_
         note = Notification.objects.get(recipient=researcher)
         env = env_for(tmp_path, queue, EMAIL_URL=f"smtp://127.0.0.1:{port}")
 
-        with running_worker(env, queue, first_log) as first:
+        with running_worker(env, None, first_log, name=queue) as first:
             broker.send_task("notifications.deliver_email", args=[note.pk], queue=queue)
             assert gate.arrived.wait(timeout=DEADLINE_SECONDS), first_log.read_text()
             kill(first)  # the server has the message; the worker never heard its 250
@@ -226,7 +226,7 @@ def test_an_e_mail_sent_before_its_worker_was_killed_is_sent_again_at_most_once_
         assert note.email_status == "sending" and note.email_attempts == 1
         claimed_at = note.email_claimed_at
 
-        with running_worker(env, queue, second_log):
+        with running_worker(env, None, second_log, name=queue):
             sweep_until(
                 broker, queue, "notifications.sweep_outbox",
                 lambda: Notification.objects.get(pk=note.pk).email_status == "sent",
