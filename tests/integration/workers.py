@@ -19,6 +19,10 @@ CELERY = str(Path(sys.executable).with_name("celery"))
 #: The test process's own choices, never a worker's: a worker gets what a test gives it.
 NOT_INHERITED = {
     "DJANGO_SETTINGS_MODULE",
+    # CI's DATABASE_URL names a database only the test databases are made from: a worker gets
+    # the test database (``database_url()``) when a test gives it, else the default SQLite file
+    # in its own data folder.
+    "DATABASE_URL",
     "CELERY_TASK_ALWAYS_EAGER",
     "REDIS_URL",
     "CELERY_BROKER_URL",
