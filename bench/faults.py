@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,16 +209,12 @@ class Bench:
     ) -> FaultResult:
         """The whole run: the faults' requests summed, and every e-mail and webhook as they
         stand at the end, when late ones (a stale claim reclaimed after the phase) have come."""
-        requests = [result.requests for result in results]
-        transitions = [result.transitions for result in results]
+        requests = [astuple(result.requests) for result in results] or [(0, 0, 0, 0)]
+        transitions = [astuple(result.transitions) for result in results] or [(0, 0, 0, 0)]
         return FaultResult(
             name="whole run, at the end",
-            requests=Requests(*(sum(column) for column in zip(*requests, strict=True)))
-            if requests
-            else Requests(0, 0, 0, 0),
-            transitions=Transitions(*(sum(column) for column in zip(*transitions, strict=True)))
-            if transitions
-            else Transitions(0, 0, 0, 0),
+            requests=Requests(*(sum(column) for column in zip(*requests, strict=True))),
+            transitions=Transitions(*(sum(column) for column in zip(*transitions, strict=True))),
             emails=reconcile_outbox(
                 self._notifications_since(first_notification), self.sink.arrived()
             ),
