@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import threading
@@ -69,6 +70,8 @@ class Phase:
 
 
 class Bench:
+    """The faults, and running each one under load until it is reconciled."""
+
     def __init__(self, stack: Stack, sink: SmtpSink, receiver: WebhookReceiver,
                  actors: Actors, args: argparse.Namespace) -> None:  # fmt: skip
         self.stack, self.sink, self.receiver, self.actors = stack, sink, receiver, actors
@@ -364,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[FaultResult] = []
     with ExitStack() as exit_stack:
         if not args.keep:
-            exit_stack.callback(lambda: __import__("shutil").rmtree(work, ignore_errors=True))
+            exit_stack.callback(shutil.rmtree, work, ignore_errors=True)
         else:
             say(f"logs in {work}")
         sink = exit_stack.enter_context(_started(SmtpSink()))
