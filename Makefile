@@ -16,6 +16,7 @@ COVERAGE ?= 1
 COVERAGE_ARGS := $(if $(filter 1,$(COVERAGE)),--cov --cov-report=term,)
 
 .PHONY: install install-dev run worker webhook-worker beat migrate seed test fuzz guide-check schema lint format bench clean
+.PHONY: faults
 .PHONY: messages translations check-translations
 
 $(BIN)/python:
@@ -80,6 +81,11 @@ schema: install-dev
 ## make bench: import/search/API benchmarks on PostgreSQL (BENCH_DATABASE_URL; see bench/README.md).
 bench: install-dev
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
+
+## make faults: ELViS (gunicorn, a worker per queue, beat) under the six faults of issue #15,
+## each reconciled (bench/README.md). FAULTS_ARGS=--quick: about 5 minutes; FAULTS_SCALE scales.
+faults: install-dev
+	$(BIN)/python bench/faults.py $(FAULTS_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

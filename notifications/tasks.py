@@ -29,6 +29,9 @@ Status = Notification.EmailStatus
 MAX_ATTEMPTS = 8
 # Rows enqueued longer ago than this and still pending were lost with a broker; enqueue again.
 REENQUEUE_AFTER = timedelta(minutes=5)
+# Every e-mail names the notification it sends, so that a message can be traced back to its row
+# (support, and the fault benchmark's count of lost and duplicated e-mails: bench/faults.py).
+NOTIFICATION_HEADER = "X-ELViS-Notification"
 
 
 @shared_task(
@@ -58,6 +61,7 @@ def deliver_email(self, notification_id: int) -> str:
         body=notification.body,
         # A notification without an address of its own has a recipient.
         to=[notification.email or cast("User", notification.recipient).email],
+        headers={NOTIFICATION_HEADER: str(notification_id)},
     )
     if notification.html_body:
         message.attach_alternative(notification.html_body, "text/html")
