@@ -41,7 +41,8 @@ ALLOWED_HOSTS: list[str] = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL: str = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Links in e-mails: unset, they point at the development server, on the port `make run` serves.
+SITE_URL: str = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
 
 INSTALLED_APPS = [
     "elvis.apps.ElvisAdminConfig",

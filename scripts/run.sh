@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
-PORT=${PORT:-8000}
+# Exported: the settings derive SITE_URL (links in e-mails) from it when SITE_URL is unset.
+export PORT=${PORT:-8000}
 export DEBUG=${DEBUG:-1}
 # A development checkout: a git-ignored .env with DEBUG on, so that `python manage.py …` works
 # here too (settings read .env; with DEBUG off they demand a real SECRET_KEY).
