@@ -5,12 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from collections_app.models import Institution
 
-from .orcid import normalize_orcid, validate_orcid
+from .orcid import ORCID_EXAMPLE, normalize_orcid, validate_orcid
 
 User = get_user_model()
 
@@ -61,7 +62,9 @@ class ProfileForm(forms.ModelForm):
         label=_("ORCID iD"),
         required=False,
         max_length=64,
-        help_text=_("Optional, e.g. 0000-0002-1825-0097 or https://orcid.org/0000-0002-1825-0097"),
+        help_text=format_lazy(
+            _("Optional, e.g. {example} or https://orcid.org/{example}"), example=ORCID_EXAMPLE
+        ),
     )
     home_institution = forms.ModelChoiceField(
         label=_("Home institution in ELViS"),

@@ -10,9 +10,10 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .orcid import normalize_orcid, validate_orcid
+from .orcid import ORCID_EXAMPLE, normalize_orcid, validate_orcid
 
 if TYPE_CHECKING:
     from collections_app.models import Institution
@@ -54,7 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=19,
         blank=True,
         validators=[validate_orcid],
-        help_text=_("e.g. 0000-0002-1825-0097"),
+        help_text=format_lazy(_("e.g. {example}"), example=ORCID_EXAMPLE),
     )
     home_institution_name = models.CharField(
         _("home institution"),

@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 _URL_PREFIXES = ("https://orcid.org/", "http://orcid.org/", "orcid.org/")
+# Shown in help texts. Valid, and deliberately not any demo account's: a researcher who copies
+# it must neither collide with nor reveal a seeded user.
+ORCID_EXAMPLE = "0000-0003-1415-9269"
 
 
 def orcid_check_digit(base_digits: str) -> str:
