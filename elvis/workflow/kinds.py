@@ -43,9 +43,7 @@ COMMON_NEXT_STEPS: dict[str, Promise] = {
     DRAFT: _("Complete the request and submit it: the institution sees it only once submitted."),
     SUBMITTED: _("The institution will review your request."),
     UNDER_REVIEW: _("The curators are reviewing your request."),
-    CHANGES_REQUESTED: _(
-        "The curators asked for changes (see the messages): edit the request and submit it again."
-    ),
+    CHANGES_REQUESTED: _("The curators asked for changes: edit the request and submit it again."),
 }
 
 

@@ -159,6 +159,18 @@ class Workflow:
             if status in row.sources and held & row.roles
         ]
 
+    def waits_on_requester(self, status: str) -> bool:
+        """Whether only the requester can move a request on from ``status`` (e.g. changes
+        requested, a loan to confirm as received): the institution then waits for them, and
+        the requester's page puts what the institution last said first. Withdrawing, always
+        open to them, is giving up rather than what is awaited, so it does not count."""
+        onward = [
+            row
+            for row in self.transitions.values()
+            if status in row.sources and row.target != WITHDRAWN
+        ]
+        return bool(onward) and all(row.roles == {REQUESTER} for row in onward)
+
     def actions_for_roles(self, roles: Iterable[str]) -> set[str]:
         held = set(roles)
         return {name for name, row in self.transitions.items() if held & row.roles}

@@ -8,6 +8,8 @@ message thread and the files): they act in the admin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from django.contrib import messages
@@ -53,6 +55,41 @@ def own_details(access_request: AccessRequest) -> list[tuple[str, object]]:
     return details
 
 
+@dataclass(frozen=True)
+class InstitutionWord:
+    """What the institution last said to the requester: a history comment or a message."""
+
+    author: Any
+    created_at: datetime
+    text: str
+
+
+def word_awaiting_requester(
+    access_request: AccessRequest, history: list[Any], comments: list[Any]
+) -> InstitutionWord | None:
+    """The institution's latest comment since the request reached its status, when that
+    status waits on the requester: the reason they must act on, which would otherwise be
+    buried in the history (a request sent back for changes says why only there)."""
+    if not access_request.workflow.waits_on_requester(access_request.status):
+        return None
+    arrivals = [entry for entry in history if entry.to_status == access_request.status]
+    if not arrivals:  # a draft never sent: nobody but the requester has spoken
+        return None
+    since = arrivals[-1].created_at
+    said = [
+        InstitutionWord(entry.actor, entry.created_at, entry.comment)
+        for entry in history
+        if entry.comment
+        and entry.actor_id != access_request.requester_id
+        and entry.created_at >= since
+    ] + [
+        InstitutionWord(comment.author, comment.created_at, comment.body)
+        for comment in comments
+        if comment.author_id != access_request.requester_id and comment.created_at >= since
+    ]
+    return max(said, key=lambda word: word.created_at, default=None)
+
+
 class TimelineMixin(KindPageMixin):
     """Finds the visible request and renders its timeline, with any form that failed."""
 
@@ -68,6 +105,7 @@ class TimelineMixin(KindPageMixin):
         kind, user = self.kind, self.request.user
         roles = access_request.actor_roles(user)
         history = list(access_request.history.select_related("actor"))
+        comments = list(access_request.comments.select_related("author"))
         action_labels = {name: row.label for name, row in kind.workflow.transitions.items()}
         status_labels = dict(kind.statuses)
         for entry in history:
@@ -99,7 +137,12 @@ class TimelineMixin(KindPageMixin):
             items=items,
             attachments=access_request.attachments.select_related("uploaded_by"),
             history=history,
-            comments=access_request.comments.select_related("author"),
+            comments=comments,
+            institution_word=(
+                word_awaiting_requester(access_request, history, comments)
+                if REQUESTER in roles
+                else None
+            ),
             comment_form=forms.pop("comment_form", None) or CommentForm(),
             upload_form=forms.pop("upload_form", None) or AttachmentForm(),
             **editor.timeline_context(access_request, history=history),
