@@ -50,6 +50,9 @@ class Notification(models.Model):
     event = models.CharField(_("event"), max_length=64, db_index=True)
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("text"))
+    #: One line of what it says (the comment, the message, what was done), written with the
+    #: rest so that lists show it without reading the body.
+    preview = models.CharField(_("preview"), max_length=200, blank=True)
     html_body = models.TextField(_("HTML"), blank=True)
     url = models.CharField(_("link"), max_length=255, blank=True)
     content_type = models.ForeignKey(

@@ -10,19 +10,24 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.template.loader import select_template
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.text import Truncator
 
 from .models import Notification
 from .tasks import enqueue_emails_on_commit
 
+PREVIEW_LENGTH = Notification._meta.get_field("preview").max_length or 200
+
 
 def _render(event: str, part: str, context: dict[str, Any]) -> str:
-    """The event's own template (``loan.overdue.subject.txt``), else its kind's default
+    """The event's own template (``loan.overdue.subject.txt``), else the shared one of its verb
+    for every kind (``submission_received.subject.txt``), else its kind's default
     (``loan.default.subject.txt``), else the shared one: a kind overrides only what it must."""
-    kind = event.split(".", 1)[0]
+    kind, _dot, verb = event.partition(".")
     template = select_template(
         [
             f"notifications/email/{event}.{part}",
+            f"notifications/email/{verb}.{part}",
             f"notifications/email/{kind}.default.{part}",
             f"notifications/email/default.{part}",
         ]
@@ -30,13 +35,19 @@ def _render(event: str, part: str, context: dict[str, Any]) -> str:
     return template.render(context).strip()
 
 
+def _one_line(text: str, length: int) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
 def _rendered(event: str, context: dict[str, Any], language: str) -> dict[str, str]:
-    """Subject, text and HTML of one recipient's e-mail, in their language."""
+    """Subject, text, HTML and one-line preview of one recipient's notification, in their
+    language."""
     with translation.override(language):
         return {
             "subject": " ".join(_render(event, "subject.txt", context).split())[:255],
             "body": _render(event, "body.txt", context),
             "html_body": _render(event, "body.html", context),
+            "preview": _one_line(_render(event, "preview.txt", context), PREVIEW_LENGTH),
         }
 
 
@@ -112,3 +123,14 @@ def notify(
         created.append(notification)
     enqueue_emails_on_commit(n.pk for n in created)
     return created
+
+
+def mark_read(user: Any, target: models.Model) -> int:
+    """Mark ``user``'s unread notifications about ``target`` read, in one statement however
+    many there are: opening what they are about is reading them."""
+    return (
+        Notification.objects.for_user(user)
+        .unread()
+        .filter(content_type=ContentType.objects.get_for_model(target), object_id=target.pk)
+        .update(read_at=timezone.now())
+    )

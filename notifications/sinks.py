@@ -12,7 +12,7 @@ from collections_app.roles import INSTITUTION_PEOPLE
 from elvis.workflow.events import Event
 from elvis.workflow.kinds import CURATORS, REQUESTER
 
-from .services import notify
+from .services import mark_read, notify
 
 #: What happened, for e-mail subjects ("LOAN-2026-000042 approved"), per shared event; a kind
 #: names its own events' in ``RequestKind.event_phrases``.
@@ -64,28 +64,42 @@ def audience(event: Event) -> list[Any]:
     return [person for person in people if person.pk != event.actor.pk]
 
 
+#: The requester's receipt for a submission (``loan.submission_received``): notifications only,
+#: no webhook event; the institution hears of the submission under ``<kind>.submitted``.
+SUBMISSION_RECEIVED = "submission_received"
+
+
 def notify_workflow_event(event: Event) -> None:
     request = event.request
     history = event.history
     attach = request.kind.email_attachments
+    context = {
+        "request": request,
+        "actor": event.actor,
+        "history": history,
+        # Each recipient's e-mail is rendered in their language: lazy texts, and the status
+        # as a callable (templates call it when they render).
+        "status": request.get_status_display,
+        "action": action_label(request, history.action) if history else "",
+        "what_happened": what_happened(request, event.name),
+        "url": request.get_absolute_url(),
+        "message": event.message,
+    }
     notify(
         audience(event),
         event.name,
         target=request,
         attachments=attach(event.name, request) if attach else None,
-        context={
-            "request": request,
-            "actor": event.actor,
-            "history": history,
-            # Each recipient's e-mail is rendered in their language: lazy texts, and the status
-            # as a callable (templates call it when they render).
-            "status": request.get_status_display,
-            "action": action_label(request, history.action) if history else "",
-            "what_happened": what_happened(request, event.name),
-            "url": request.get_absolute_url(),
-            "message": event.message,
-        },
+        context=context,
     )
+    if history is not None and history.action == "submit":
+        # A submission otherwise leaves the requester with no word that it arrived.
+        notify(
+            [request.requester],
+            f"{request.kind.name}.{SUBMISSION_RECEIVED}",
+            target=request,
+            context=context,
+        )
 
 
 def notify_reminder(event: Event, *, dedupe_key: str) -> list[Any]:
@@ -111,3 +125,8 @@ def notify_reminder(event: Event, *, dedupe_key: str) -> list[Any]:
         },
         dedupe_key=dedupe_key,
     )
+
+
+def mark_read_on_open(sender: type, *, access_request: Any, user: Any, **kwargs: Any) -> None:
+    """``request_opened``: the person opening a request has seen what they were told of it."""
+    mark_read(user, access_request)

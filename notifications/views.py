@@ -20,7 +20,7 @@ class InboxView(LoginRequiredMixin, ListView):
 
     def get_queryset(self):
         return Notification.objects.for_user(self.request.user).only(
-            "pk", "subject", "event", "url", "reference", "created_at", "read_at"
+            "pk", "subject", "preview", "event", "url", "reference", "created_at", "read_at"
         )
 
 

@@ -12,14 +12,16 @@ from notifications.models import Notification
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_submission_notifies_the_institutions_curators_not_the_requester(
+def test_a_submission_notifies_the_institutions_curators_and_confirms_it_to_the_requester(
     make_loan, researcher, curator_a, coordinator_a, coordinator_b
 ):
     perform(make_loan(), "submit", actor=researcher)
-    recipients = set(Notification.objects.values_list("recipient__email", flat=True))
+    submitted = Notification.objects.filter(event="loan.submitted")
+    recipients = set(submitted.values_list("recipient__email", flat=True))
     assert recipients == {curator_a.email, coordinator_a.email}
-    assert {m.to[0] for m in mail.outbox} == recipients
-    assert set(Notification.objects.values_list("event", flat=True)) == {"loan.submitted"}
+    confirmation = Notification.objects.exclude(event="loan.submitted").get()
+    assert (confirmation.recipient, confirmation.event) == (researcher, "loan.submission_received")
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([*recipients, researcher.email])
 
 
 def test_an_approval_notifies_the_requester_with_text_and_html_mail(

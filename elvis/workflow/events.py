@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.dispatch import Signal
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
 
@@ -39,6 +40,10 @@ class Event:
 
 
 Sink = Callable[[Event], None]
+
+#: Sent when a person opens a request's page (``access_request``, ``user``; the sender is the
+#: kind's model), before it is rendered: notifications about it then count as read.
+request_opened = Signal()
 
 
 @cache

@@ -11,7 +11,7 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = [
-            "id", "event", "subject", "body", "url", "reference",
+            "id", "event", "subject", "preview", "body", "url", "reference",
             "created_at", "read", "read_at", "email_status",
         ]  # fmt: skip
         read_only_fields = fields

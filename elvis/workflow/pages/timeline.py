@@ -28,6 +28,7 @@ from django.views import View
 from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
 from elvis.workflow.comments import post_comment
 from elvis.workflow.errors import ActionForbidden, WorkflowError
+from elvis.workflow.events import request_opened
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.service import check_allowed, perform
 from elvis.workflow.table import REQUESTER
@@ -154,7 +155,11 @@ class TimelineMixin(KindPageMixin):
 
 class RequestDetailView(TimelineMixin, View):
     def get(self, http_request: HttpRequest, pk: int) -> HttpResponse:
-        return self.render_timeline(self.get_request(pk))
+        access_request = self.get_request(pk)
+        request_opened.send(
+            sender=type(access_request), access_request=access_request, user=http_request.user
+        )
+        return self.render_timeline(access_request)
 
 
 class RequestActionView(TimelineMixin, View):
