@@ -442,8 +442,13 @@ def action_url(loan: LoanRequest, action: str) -> str:
     [
         ("draft", "submit", {}, "submitted"),
         ("changes_requested", "submit", {}, "submitted"),
-        ("submitted", "withdraw", {"comment": "Found them elsewhere."}, "withdrawn"),
-        ("draft", "withdraw", {}, "withdrawn"),
+        (
+            "submitted",
+            "withdraw",
+            {"comment": "Found them elsewhere.", "confirm": "1"},
+            "withdrawn",
+        ),
+        ("draft", "withdraw", {"confirm": "1"}, "withdrawn"),
         ("dispatched", "confirm_receipt", {"received_on": TODAY.isoformat()}, "on_loan"),
         ("dispatched", "confirm_receipt", {}, "on_loan"),
     ],
@@ -453,7 +458,7 @@ def test_the_requester_acts_from_the_timeline(
 ):
     loan = make_loan(status=status)
     detail = as_researcher.get(loan.get_absolute_url()).content.decode()
-    assert f'action="{action_url(loan, action)}"' in detail
+    assert f'="{action_url(loan, action)}"' in detail  # a form's action, or a link to confirm
 
     response = as_researcher.post(action_url(loan, action), data)
 

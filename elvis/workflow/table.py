@@ -73,6 +73,10 @@ class Transition:
     fields it sets must be listed in ``fields``); it may return the target status when the table
     allows several (``target`` is then ``None``), and may raise ``ValidationError`` or
     ``ActionConflict``. ``form`` validates the action's input for every face (API, admin, pages).
+
+    ``irreversible`` marks an action that cannot be undone (a withdrawal, a rejection): every
+    HTML face shows it as a secondary, destructive control and does it only after a
+    confirmation page; the API, whose callers decide for themselves, is unchanged.
     """
 
     action: str
@@ -84,6 +88,7 @@ class Transition:
     form: type[forms.Form] | None = None
     apply: Apply | None = None
     fields: tuple[str, ...] = ()
+    irreversible: bool = False
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate the action's input with its form; raises ``forms.ValidationError``."""
@@ -106,6 +111,7 @@ def transition(
     form: type[forms.Form] | None = None,
     apply: Apply | None = None,
     fields: Iterable[str] = (),
+    irreversible: bool = False,
 ) -> Transition:
     return Transition(
         action=action,
@@ -117,6 +123,7 @@ def transition(
         form=form,
         apply=apply,
         fields=tuple(fields),
+        irreversible=irreversible,
     )
 
 
