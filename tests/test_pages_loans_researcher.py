@@ -219,7 +219,8 @@ def unchosen_specimen(institution_a) -> Specimen:
         ({"requested_start": days(-1)}, "requested_start", "cannot start in the past"),
         ({"requested_start": "31/02/2020"}, "requested_start", "Enter a valid date"),
         ({"title": ""}, "title", "This field is required"),
-        ({"collections": []}, "collections", "This field is required"),
+        # A draft may leave the collections empty; a submission may not.
+        ({"collections": [], "_submit": "1"}, "collections", "This field is required"),
         ({"specimens": ["foreign"]}, "specimens", "is not in the catalogue"),
         ({"specimens": ["unchosen"]}, "specimens", "Not in the chosen collections: M-1"),
         ({"specimens": ["bogus"]}, "specimens", "is not a specimen"),

@@ -26,7 +26,7 @@ COMMON = Workflow(
         for row in (
             transition(
                 "submit", {DRAFT, CHANGES_REQUESTED}, SUBMITTED, {REQUESTER},
-                event="submitted", label=_("Submit"),
+                event="submitted", label=_("Submit"), requires_complete=True,
             ),
             transition(
                 "start_review", {SUBMITTED}, UNDER_REVIEW, {CURATOR},

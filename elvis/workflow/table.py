@@ -77,6 +77,9 @@ class Transition:
     ``irreversible`` marks an action that cannot be undone (a withdrawal, a rejection): every
     HTML face shows it as a secondary, destructive control and does it only after a
     confirmation page; the API, whose callers decide for themselves, is unchanged.
+
+    ``requires_complete`` (the submission) first checks that every field a draft may leave
+    empty is filled (``completeness.missing_for_submit``): a draft saves with a title alone.
     """
 
     action: str
@@ -89,6 +92,7 @@ class Transition:
     apply: Apply | None = None
     fields: tuple[str, ...] = ()
     irreversible: bool = False
+    requires_complete: bool = False
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate the action's input with its form; raises ``forms.ValidationError``."""
@@ -112,6 +116,7 @@ def transition(
     apply: Apply | None = None,
     fields: Iterable[str] = (),
     irreversible: bool = False,
+    requires_complete: bool = False,
 ) -> Transition:
     return Transition(
         action=action,
@@ -124,6 +129,7 @@ def transition(
         apply=apply,
         fields=tuple(fields),
         irreversible=irreversible,
+        requires_complete=requires_complete,
     )
 
 
