@@ -71,6 +71,10 @@ def test_a_draft_saves_with_a_title_alone(client, researcher, kind, offered):
     draft = kind.model.objects.get()
     assert (draft.title, draft.status, draft.purpose) == ("Carabus, first thoughts", "draft", "")
     assert not draft.collections.exists()
+    for page in ("list", "detail", "edit"):
+        args = [] if page == "list" else [draft.pk]
+        shown = client.get(reverse(f"{kind.url_namespace}:{page}", args=args))
+        assert shown.status_code == 200, page
 
 
 def test_a_draft_still_needs_its_title(client, researcher, kind, offered):
