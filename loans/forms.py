@@ -40,7 +40,7 @@ class LoanRequestForm(RequestForm):
 
     def clean_requested_start(self):
         start = self.cleaned_data["requested_start"]
-        if start < timezone.localdate():
+        if start is not None and start < timezone.localdate():
             raise ValidationError(_("The loan cannot start in the past."))
         return start
 

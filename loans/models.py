@@ -59,8 +59,9 @@ class LoanRequest(core.AccessRequest):
         editable=False,
         db_index=True,
     )
-    requested_start = models.DateField(_("loan wanted from"))
-    requested_end = models.DateField(_("loan wanted until"))
+    # Null only while a draft (``elvis.workflow.completeness``): a submission needs both.
+    requested_start = models.DateField(_("loan wanted from"), null=True)
+    requested_end = models.DateField(_("loan wanted until"), null=True)
     borrower_institution = models.CharField(
         _("borrowing institution"),
         max_length=255,

@@ -96,7 +96,8 @@ def check_complete(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
         errors.setdefault("items", []).append(
             _("Not in the chosen collections: %(numbers)s.") % {"numbers": ", ".join(foreign)}
         )
-    if loan.requested_end < loan.requested_start:
+    start, end = loan.requested_start, loan.requested_end
+    if start is not None and end is not None and end < start:
         errors["requested_end"] = [_("The end of the loan period is before its start.")]
     if errors:
         raise ValidationError(errors)

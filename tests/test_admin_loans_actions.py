@@ -42,8 +42,16 @@ ACTIONS = {
         "changes_requested",
     ),
     "approve": ("under_review", lambda loan: {"comment": "Fine by us."}, "approved"),
-    "reject": ("submitted", lambda loan: {"comment": "Types are not lent."}, "rejected"),
-    "cancel": ("approved", lambda loan: {"comment": "Needed for an exhibition."}, "cancelled"),
+    "reject": (
+        "submitted",
+        lambda loan: {"comment": "Types are not lent.", "confirm": "1"},
+        "rejected",
+    ),
+    "cancel": (
+        "approved",
+        lambda loan: {"comment": "Needed for an exhibition.", "confirm": "1"},
+        "cancelled",
+    ),
     "dispatch": (
         "approved",
         lambda loan: {

@@ -150,7 +150,8 @@ def test_the_timeline_renders_with_the_requesters_actions(client, researcher, ki
         assert response.templates[0].name == "workflow/request_detail.html"
     html = response.content.decode()
     assert draft.reference in html and kind.next_step("draft") in html
-    assert f'action="{url(kind, "action", draft.pk, "withdraw")}"' in html
+    # Withdrawing cannot be undone: a link to its confirmation page, not a form.
+    assert f'href="{url(kind, "action", draft.pk, "withdraw")}"' in html
     assert f'action="{url(kind, "comment", draft.pk)}"' in html
     assert f'action="{url(kind, "attachments", draft.pk)}"' in html
 
@@ -171,7 +172,9 @@ def test_the_requester_acts_writes_and_attaches_from_the_timeline(
     download = client.get(url(kind, "attachment", draft.pk, attachment.pk))
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
 
-    posted = client.post(url(kind, "action", draft.pk, "withdraw"), {"comment": "No longer"})
+    posted = client.post(
+        url(kind, "action", draft.pk, "withdraw"), {"comment": "No longer", "confirm": "1"}
+    )
     assert posted.status_code == 302
     draft.refresh_from_db()
     assert draft.status == "withdrawn"

@@ -219,7 +219,8 @@ def unchosen_specimen(institution_a) -> Specimen:
         ({"requested_start": days(-1)}, "requested_start", "cannot start in the past"),
         ({"requested_start": "31/02/2020"}, "requested_start", "Enter a valid date"),
         ({"title": ""}, "title", "This field is required"),
-        ({"collections": []}, "collections", "This field is required"),
+        # A draft may leave the collections empty; a submission may not.
+        ({"collections": [], "_submit": "1"}, "collections", "This field is required"),
         ({"specimens": ["foreign"]}, "specimens", "is not in the catalogue"),
         ({"specimens": ["unchosen"]}, "specimens", "Not in the chosen collections: M-1"),
         ({"specimens": ["bogus"]}, "specimens", "is not a specimen"),
@@ -442,8 +443,13 @@ def action_url(loan: LoanRequest, action: str) -> str:
     [
         ("draft", "submit", {}, "submitted"),
         ("changes_requested", "submit", {}, "submitted"),
-        ("submitted", "withdraw", {"comment": "Found them elsewhere."}, "withdrawn"),
-        ("draft", "withdraw", {}, "withdrawn"),
+        (
+            "submitted",
+            "withdraw",
+            {"comment": "Found them elsewhere.", "confirm": "1"},
+            "withdrawn",
+        ),
+        ("draft", "withdraw", {"confirm": "1"}, "withdrawn"),
         ("dispatched", "confirm_receipt", {"received_on": TODAY.isoformat()}, "on_loan"),
         ("dispatched", "confirm_receipt", {}, "on_loan"),
     ],
@@ -453,7 +459,7 @@ def test_the_requester_acts_from_the_timeline(
 ):
     loan = make_loan(status=status)
     detail = as_researcher.get(loan.get_absolute_url()).content.decode()
-    assert f'action="{action_url(loan, action)}"' in detail
+    assert f'="{action_url(loan, action)}"' in detail  # a form's action, or a link to confirm
 
     response = as_researcher.post(action_url(loan, action), data)
 

@@ -175,7 +175,8 @@ def test_a_researcher_page_action_whose_reply_was_lost_reports_it_done(
 
     response = served(
         client.post(
-            reverse("loans:action", args=[submitted.pk, "withdraw"]), {"comment": "Not needed."}
+            reverse("loans:action", args=[submitted.pk, "withdraw"]),
+            {"comment": "Not needed.", "confirm": "1"},
         )
     )
 

@@ -42,8 +42,9 @@ class VisitRequest(core.AccessRequest):
         editable=False,
         db_index=True,
     )
-    proposed_start = models.DateField(_("first day proposed"))
-    proposed_end = models.DateField(_("last day proposed"))
+    # Null only while a draft (``elvis.workflow.completeness``): a submission needs both.
+    proposed_start = models.DateField(_("first day proposed"), null=True)
+    proposed_end = models.DateField(_("last day proposed"), null=True)
     methods = models.TextField(_("methods"), blank=True)
     work_plan = models.TextField(_("work plan"), blank=True)
     special_needs = models.TextField(

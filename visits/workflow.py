@@ -125,6 +125,8 @@ def approve(visit: VisitRequest, actor: Any, data: dict[str, Any]) -> None:
     """Fix the confirmed dates (the proposal unless given) and book every facility."""
     start = data.get("confirmed_start") or visit.proposed_start
     end = data.get("confirmed_end") or visit.proposed_end
+    # A submitted visit has its proposed dates (``perform`` checked them at submission).
+    assert start is not None and end is not None
     days = _period(visit, start, end)
     booking.book(visit, days)
     visit.confirmed_start, visit.confirmed_end = start, end

@@ -374,11 +374,15 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
     # -- bulk transitions on the changelist -------------------------------------------------
 
     def bulk_transitions(self) -> list[Transition]:
-        """Curator actions that need no input and no reason: safe to do for many at once."""
+        """Curator actions that need no input, no reason and no confirmation: safe to do for
+        many at once."""
         return [
             row
             for row in self.kind.workflow.transitions.values()
-            if CURATOR in row.roles and row.form is None and row.action not in REASON_REQUIRED
+            if CURATOR in row.roles
+            and row.form is None
+            and row.action not in REASON_REQUIRED
+            and not row.irreversible
         ]
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -428,9 +432,14 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
                 {
                     "name": action,
                     "label": self.kind.workflow.transitions[action].label,
+                    "irreversible": self.kind.workflow.transitions[action].irreversible,
                     "url": self.admin_url("action", obj.pk, action),
                 }
                 for action in obj.allowed_actions(request.user)
+            ]
+            # Set apart, as links to their confirmation page.
+            context["irreversible_actions"] = [
+                entry for entry in context["workflow_actions"] if entry["irreversible"]
             ]
             if obj.actor_roles(request.user):
                 context["comment_url"] = self.admin_url("comment", obj.pk)
@@ -478,7 +487,9 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             items=self.outstanding_items(obj),
             reason_required=action in REASON_REQUIRED,
         )
-        if form.is_bound and form.is_valid():
+        # An irreversible action is done only from its page's confirming button (``confirm=1``).
+        confirmed = not row.irreversible or request.POST.get("confirm") == "1"
+        if form.is_bound and confirmed and form.is_valid():
             comment = form.cleaned_data["comment"]
             try:
                 obj = perform(
@@ -512,6 +523,7 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             "original": obj,
             "title": _("%(action)s: %(request)s") % {"action": row.label, "request": obj},
             "transition": row,
+            "target_label": dict(self.kind.statuses).get(row.target or "", row.target or ""),
             "form": form,
             "change_url": change_url,
         }

@@ -26,7 +26,7 @@ COMMON = Workflow(
         for row in (
             transition(
                 "submit", {DRAFT, CHANGES_REQUESTED}, SUBMITTED, {REQUESTER},
-                event="submitted", label=_("Submit"),
+                event="submitted", label=_("Submit"), requires_complete=True,
             ),
             transition(
                 "start_review", {SUBMITTED}, UNDER_REVIEW, {CURATOR},
@@ -42,15 +42,15 @@ COMMON = Workflow(
             ),
             transition(
                 "reject", {SUBMITTED, UNDER_REVIEW}, REJECTED, {CURATOR},
-                event="rejected", label=_("Reject"),
+                event="rejected", label=_("Reject"), irreversible=True,
             ),
             transition(
                 "withdraw", {DRAFT, SUBMITTED, UNDER_REVIEW, CHANGES_REQUESTED, APPROVED},
-                WITHDRAWN, {REQUESTER}, event="withdrawn", label=_("Withdraw"),
+                WITHDRAWN, {REQUESTER}, event="withdrawn", label=_("Withdraw"), irreversible=True,
             ),
             transition(
                 "cancel", {APPROVED}, CANCELLED, {CURATOR},
-                event="cancelled", label=_("Cancel"),
+                event="cancelled", label=_("Cancel"), irreversible=True,
             ),
         )
     },

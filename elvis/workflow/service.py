@@ -11,12 +11,14 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from elvis.transactions import atomic_with_outcome
 
 from . import events
+from .completeness import missing_for_submit
 from .errors import ActionForbidden, InvalidTransition, UnknownAction
 from .models import AccessRequest, HistoryEntry
 from .table import SUBMITTED, Transition
@@ -88,6 +90,8 @@ def perform_and_answer(
         locked = cast("R", model.objects.select_for_update().get(pk=request.pk))
         row = check_allowed(locked, action, actor=actor)
         cleaned = row.clean(data)
+        if row.requires_complete and (missing := missing_for_submit(locked)):
+            raise ValidationError(missing)
         from_status = locked.status
         target = row.apply(locked, actor, cleaned) if row.apply else None
         # The table gives every row a target, or an ``apply`` that returns one.

@@ -73,6 +73,13 @@ class Transition:
     fields it sets must be listed in ``fields``); it may return the target status when the table
     allows several (``target`` is then ``None``), and may raise ``ValidationError`` or
     ``ActionConflict``. ``form`` validates the action's input for every face (API, admin, pages).
+
+    ``irreversible`` marks an action that cannot be undone (a withdrawal, a rejection): every
+    HTML face shows it as a secondary, destructive control and does it only after a
+    confirmation page; the API, whose callers decide for themselves, is unchanged.
+
+    ``requires_complete`` (the submission) first checks that every field a draft may leave
+    empty is filled (``completeness.missing_for_submit``): a draft saves with a title alone.
     """
 
     action: str
@@ -84,6 +91,8 @@ class Transition:
     form: type[forms.Form] | None = None
     apply: Apply | None = None
     fields: tuple[str, ...] = ()
+    irreversible: bool = False
+    requires_complete: bool = False
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate the action's input with its form; raises ``forms.ValidationError``."""
@@ -106,6 +115,8 @@ def transition(
     form: type[forms.Form] | None = None,
     apply: Apply | None = None,
     fields: Iterable[str] = (),
+    irreversible: bool = False,
+    requires_complete: bool = False,
 ) -> Transition:
     return Transition(
         action=action,
@@ -117,6 +128,8 @@ def transition(
         form=form,
         apply=apply,
         fields=tuple(fields),
+        irreversible=irreversible,
+        requires_complete=requires_complete,
     )
 
 

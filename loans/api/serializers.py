@@ -78,8 +78,8 @@ class LoanRequestSerializer(AccessRequestSerializer):
             *AccessRequestSerializer.TRAIL_FIELDS,
         )
 
-    def validate_requested_start(self, value: date) -> date:
-        if value < timezone.localdate():
+    def validate_requested_start(self, value: date | None) -> date | None:
+        if value is not None and value < timezone.localdate():
             raise serializers.ValidationError(_("The loan cannot start in the past."))
         return value
 

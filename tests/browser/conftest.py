@@ -26,7 +26,8 @@ TIMEOUT_MS = 15_000
 
 @pytest.fixture
 def open_page(live_server, monkeypatch) -> Iterator[Callable]:
-    """``open_page()``: a fresh headless chromium page on the live server.
+    """``open_page()``: a fresh headless chromium page on the live server; keyword arguments
+    go to the browser context (``java_script_enabled=False`` for a page without scripts).
 
     The browser starts when the test calls it, so that a missing chromium fails the test itself
     (not its set-up). Playwright's sync API keeps an event loop running in the test's thread,
@@ -35,7 +36,7 @@ def open_page(live_server, monkeypatch) -> Iterator[Callable]:
     """
     with ExitStack() as stack:
 
-        def _open():
+        def _open(**options):
             if not CHROMIUM.exists():
                 pytest.fail(
                     f"{CHROMIUM} is missing: browser tests need Debian's chromium "
@@ -57,7 +58,7 @@ def open_page(live_server, monkeypatch) -> Iterator[Callable]:
                 executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
             )
             stack.callback(browser.close)
-            context = browser.new_context(base_url=live_server.url)
+            context = browser.new_context(base_url=live_server.url, **options)
             stack.callback(context.close)
             context.set_default_timeout(TIMEOUT_MS)
             return context.new_page()

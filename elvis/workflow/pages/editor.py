@@ -29,6 +29,7 @@ from elvis.workflow.errors import ActionConflict
 from elvis.workflow.kinds import kind_of
 
 from ..action_form import use_date_inputs
+from ..completeness import FIXED_FIELDS, required_to_submit
 from .forms import OptionalValidationMixin, messages_by_field, name_and_code
 from .items import (
     described_lots,
@@ -46,8 +47,18 @@ if TYPE_CHECKING:
 
 #: The fields every kind's form starts with; a kind's own content fields follow them.
 SHARED_FIELDS = ("title", "collections", "purpose")
-#: Set by the request's creation, never edited on the form.
-FIXED_FIELDS = ("requester", "institution")
+
+
+class SubmitMarkedField(forms.BoundField):
+    """A field's label marked when a submission needs the field (``required_to_submit``),
+    though a draft may leave it empty: the researcher knows before trying to submit."""
+
+    def label_tag(self, contents=None, attrs=None, label_suffix=None, tag=None):
+        form = cast("RequestForm", self.form)
+        if self.name in form.required_to_submit:
+            attrs = {**(attrs or {})}
+            attrs["class"] = f"{attrs.get('class', '')} required-to-submit".strip()
+        return super().label_tag(contents, attrs, label_suffix, tag)
 
 
 class RequestForm(OptionalValidationMixin, forms.ModelForm):
@@ -56,8 +67,13 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
     Subclasses name the model and their content fields in ``Meta`` (after ``SHARED_FIELDS``).
     Saving writes only the form's fields (a concurrent transition owns the status), then the
     specimens.
+
+    ``draft=True`` (saving a draft) asks for the title alone: every other field may be empty
+    (the fields a submission needs stay marked, ``required_to_submit``), and the kind's checks
+    judge only what is filled in. Submitting validates with every rule.
     """
 
+    bound_field_class = SubmitMarkedField
     specimens = specimens_field()
 
     class Meta:
@@ -68,9 +84,16 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         }
         help_texts = {"purpose": _("What you will study, and why.")}
 
-    def __init__(self, *args: Any, institution: Institution, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, institution: Institution, draft: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind_of(self._meta.model)
+        needed = set(required_to_submit(self.kind.model))
+        self.required_to_submit = {name for name in self.fields if name in needed}
+        if draft:  # a field left out keeps its model default
+            for name, field in self.fields.items():
+                field.required = name == "title"
         offered = institution.collections.filter(**{self.kind.accepts_flag: True})
         collections = cast("forms.ModelMultipleChoiceField", self.fields["collections"])
         collections.queryset = offered.order_by("name", "pk")
@@ -206,12 +229,18 @@ class RequestEditor:
         files=None,
         validate: bool = True,
         bind_rows: bool = True,
+        draft: bool = False,
     ) -> None:
         self.kind, self.requester, self.institution = kind, requester, institution
         self.instance = instance or kind.model(requester=requester, institution=institution)
         form_class = self.form_class or default_request_form(kind)
         self.form = form_class(
-            data, files, instance=self.instance, institution=institution, validate=validate
+            data,
+            files,
+            instance=self.instance,
+            institution=institution,
+            validate=validate,
+            draft=draft,
         )
         rows = {"data": data, "files": files} if bind_rows else {}
         self.lots = None

@@ -31,7 +31,7 @@ from elvis.workflow.errors import ActionForbidden, WorkflowError
 from elvis.workflow.events import request_opened
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.service import check_allowed, perform
-from elvis.workflow.table import REQUESTER
+from elvis.workflow.table import REQUESTER, Transition
 
 from ..action_form import ActionForm
 from .base import KindPageMixin
@@ -115,13 +115,17 @@ class TimelineMixin(KindPageMixin):
             entry.to_label = status_labels.get(entry.to_status, entry.to_status)
         failed = forms.pop("action_form", None)
         offered = page_actions(kind)
+        allowed = [name for name in access_request.allowed_actions(user) if name in offered]
+        transitions = kind.workflow.transitions
         actions = [
             failed
             if failed is not None and failed.transition.action == name
-            else ActionForm(kind.workflow.transitions[name], auto_id=f"{name}-%s")
-            for name in access_request.allowed_actions(user)
-            if name in offered
+            else ActionForm(transitions[name], auto_id=f"{name}-%s")
+            for name in allowed
+            if not transitions[name].irreversible
         ]
+        # Irreversible actions are links to their confirmation page, set apart from the others.
+        irreversible = [transitions[name] for name in allowed if transitions[name].irreversible]
         items = None
         if kind.items is not None:
             items = access_request.items.select_related("specimen__collection")
@@ -133,6 +137,7 @@ class TimelineMixin(KindPageMixin):
             can_edit=REQUESTER in roles and access_request.is_editable_draft,
             next_step=kind.next_step(access_request.status),
             actions=actions,
+            irreversible_actions=irreversible,
             collections=access_request.collections.all(),
             own_details=own_details(access_request),
             items=items,
@@ -162,20 +167,66 @@ class RequestDetailView(TimelineMixin, View):
         return self.render_timeline(access_request)
 
 
+#: The field of an irreversible action's confirmation page that says "yes, do it".
+CONFIRM = "confirm"
+
+
 class RequestActionView(TimelineMixin, View):
-    """POST one of the requester's actions; state conflicts become a message, not an error."""
+    """POST one of the requester's actions; state conflicts become a message, not an error.
+
+    An irreversible action (``Transition.irreversible``) is done only from its confirmation
+    page (GET, or a POST without ``confirm=1``), which names what cannot be undone: no
+    JavaScript is needed to keep a slip of the mouse from withdrawing a request.
+    """
+
+    def get(self, http_request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        access_request = self.get_request(pk)
+        row = self.transition(action)
+        if not row.irreversible:
+            return self.redirect_to(access_request)
+        return self.confirm(access_request, ActionForm(row, auto_id=f"{action}-%s"))
+
+    def transition(self, action: str) -> Transition:
+        if action not in page_actions(self.kind):
+            raise Http404(_("No such action."))
+        return self.kind.workflow.transitions[action]
+
+    def confirm(
+        self, access_request: AccessRequest, form: ActionForm, *, status: int = 200
+    ) -> HttpResponse:
+        """The confirmation page of an irreversible action, with its comment box."""
+        try:
+            check_allowed(access_request, form.transition.action, actor=self.request.user)
+        except ActionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except WorkflowError as exc:
+            messages.error(self.request, exc.message)
+            return self.redirect_to(access_request)
+        target = form.transition.target
+        context = self.page_context(
+            access_request=access_request,
+            form=form,
+            transition=form.transition,
+            target_label=dict(self.kind.statuses).get(target, target) if target else "",
+        )
+        return render(
+            self.request,
+            self.templates("action_confirm", "request_confirm"),
+            context,
+            status=status,
+        )
 
     def post(self, http_request: HttpRequest, pk: int, action: str) -> HttpResponse:
         access_request = self.get_request(pk)
-        if action not in page_actions(self.kind):
-            raise Http404(_("No such action."))
-        form = ActionForm(
-            self.kind.workflow.transitions[action], http_request.POST, auto_id=f"{action}-%s"
-        )
+        row = self.transition(action)
+        confirmed = http_request.POST.get(CONFIRM) == "1"
+        form = ActionForm(row, http_request.POST, auto_id=f"{action}-%s")
+        if row.irreversible and not confirmed:
+            return self.confirm(access_request, ActionForm(row, auto_id=f"{action}-%s"))
         try:
             check_allowed(access_request, action, actor=http_request.user)
             if not form.is_valid():
-                return self.render_timeline(access_request, status=400, action_form=form)
+                return self.show_failed(access_request, form)
             access_request = perform(
                 access_request,
                 action,
@@ -195,7 +246,7 @@ class RequestActionView(TimelineMixin, View):
                     label = self.field_label(field)
                     field_messages = [f"{label}: {message}" for message in field_messages]
                 form.add_error(target, field_messages)
-            return self.render_timeline(access_request, status=400, action_form=form)
+            return self.show_failed(access_request, form)
         messages.success(
             http_request,
             _("Done: %(action)s. The request is now %(status)s.")
@@ -205,6 +256,13 @@ class RequestActionView(TimelineMixin, View):
             },
         )
         return self.redirect_to(access_request)
+
+    def show_failed(self, access_request: AccessRequest, form: ActionForm) -> HttpResponse:
+        """The form with its errors, where it was sent from: its confirmation page or the
+        timeline."""
+        if form.transition.irreversible:
+            return self.confirm(access_request, form, status=400)
+        return self.render_timeline(access_request, status=400, action_form=form)
 
     def field_label(self, name: str) -> str:
         """A request field's label for an error that belongs to no field of the action's form."""

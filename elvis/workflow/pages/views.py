@@ -74,7 +74,7 @@ class RequestFormView(KindPageMixin, View):
     def get(self, http_request: HttpRequest, **kwargs) -> HttpResponse:
         if (response := self.prepare(http_request, **kwargs)) is not None:
             return response
-        return self.render_form(self.editor())
+        return self.render_form(self.editor(draft=True))
 
     def post(self, http_request: HttpRequest, **kwargs) -> HttpResponse:
         if (response := self.prepare(http_request, **kwargs)) is not None:
@@ -90,7 +90,8 @@ class RequestFormView(KindPageMixin, View):
         pressed = next((name for name in shown.redisplay_buttons if name in data), None)
         if add_row or pressed or SEARCH_BUTTON in data:
             return self.render_form(shown, search=SEARCH_BUTTON in data, pressed=pressed)
-        editor = self.editor(data=data, files=http_request.FILES)
+        # A draft saves with a title alone; submitting applies every rule.
+        editor = self.editor(data=data, files=http_request.FILES, draft="_submit" not in data)
         if not editor.is_valid():
             messages.error(http_request, _("Please correct the errors below."))
             return self.render_form(editor, status=400)
