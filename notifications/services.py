@@ -10,8 +10,11 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.template.loader import select_template
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.text import Truncator
+
+from collections_app.roles import institution_ids, is_site_staff
 
 from .models import Notification
 from .tasks import enqueue_emails_on_commit
@@ -97,7 +100,7 @@ def notify(
             continue
         seen.add(who)
         ctx = {"event": event, "target": target, "recipient": recipient, **(context or {})}
-        ctx["url"] = ctx.get("url", "")
+        ctx["url"] = _admin_url(recipient, target) or ctx.get("url", "")
         ctx["absolute_url"] = settings.SITE_URL.rstrip("/") + ctx["url"] if ctx["url"] else ""
         key = f"{dedupe_key}:{recipient.pk or recipient.email.lower()}" if dedupe_key else None
         notification = Notification(
@@ -123,6 +126,25 @@ def notify(
         created.append(notification)
     enqueue_emails_on_commit(n.pk for n in created)
     return created
+
+
+def _admin_url(recipient: Any, target: models.Model | None) -> str:
+    """Curators, coordinators and site staff work in the admin: their link opens the target's
+    admin page there, not the researcher's page. Not for a request of their own (asked of
+    another institution, say), which they follow on the site like any researcher; "" when the
+    target has no admin page or the recipient no admin role for it (a guest, a researcher)."""
+    if target is None or not getattr(recipient, "pk", None):
+        return ""
+    if getattr(target, "requester_id", None) == recipient.pk:
+        return ""
+    institution_id = getattr(target, "institution_id", None)
+    if not (is_site_staff(recipient) or institution_id in institution_ids(recipient)):
+        return ""
+    meta = target._meta
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[target.pk])
+    except NoReverseMatch:
+        return ""
 
 
 def mark_read(user: Any, target: models.Model) -> int:

@@ -57,3 +57,35 @@ def test_e_mail_leaves_only_after_the_transaction_commits(make_loan, curator_a):
         perform(loan, "approve", actor=curator_a)
         assert mail.outbox == []
     assert len(mail.outbox) == 1
+
+
+def test_a_curator_s_link_opens_the_admin_page_and_a_curator_s_own_request_the_site_page(
+    make_loan, curator_a, coordinator_a
+):
+    """Staff work in the admin; a curator asking another institution for a loan follows it on
+    the site, like any researcher (the admin would not show another institution's request)."""
+    loan = make_loan(status="draft")
+    perform(loan, "submit", actor=loan.requester)
+    admin_page = f"/admin/loans/loanrequest/{loan.pk}/change/"
+    assert {n.recipient: n.url for n in Notification.objects.filter(event="loan.submitted")} == {
+        curator_a: admin_page,
+        coordinator_a: admin_page,
+    }
+    html = next(m for m in mail.outbox if m.to == [curator_a.email]).alternatives[0][0]
+    assert f'href="http://127.0.0.1:8000{admin_page}"' in html
+
+    own = make_loan(status="draft", requester=curator_a)
+    perform(own, "submit", actor=curator_a)
+    receipt = Notification.objects.get(event="loan.submission_received", object_id=own.pk)
+    assert receipt.url == own.get_absolute_url()
+
+
+def test_a_curator_opening_the_admin_page_has_read_its_notifications(client, make_loan, curator_a):
+    loan = make_loan(status="draft")
+    perform(loan, "submit", actor=loan.requester)
+    note = Notification.objects.get(event="loan.submitted", recipient=curator_a)
+    assert note.read_at is None
+    client.force_login(curator_a)
+    assert client.get(note.url).status_code == 200
+    note.refresh_from_db()
+    assert note.read_at is not None

@@ -48,6 +48,7 @@ from .errors import (
     UnknownAction,
     WorkflowError,
 )
+from .events import request_opened
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
 from .service import check_allowed, perform
@@ -427,6 +428,9 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         return reverse(f"{self.admin_site.name}:{self.url_name(view)}", args=args)
 
     def render_change_form(self, request: HttpRequest, context: dict, *args: Any, obj=None, **kw):
+        if obj is not None and request.method == "GET":
+            # Staff's notifications link here: opening the request is reading them, as on the site.
+            request_opened.send(sender=type(obj), access_request=obj, user=request.user)
         if obj is not None:
             context["workflow_actions"] = [
                 {
