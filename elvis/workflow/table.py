@@ -184,6 +184,12 @@ class Workflow:
         ]
         return bool(onward) and all(row.roles == {REQUESTER} for row in onward)
 
+    @property
+    def open_statuses(self) -> set[str]:
+        """Statuses a request can still leave: the work not yet done (not withdrawn, rejected,
+        cancelled or closed). Read from the table, so a kind's own statuses count too."""
+        return {status for row in self.transitions.values() for status in row.sources}
+
     def actions_for_roles(self, roles: Iterable[str]) -> set[str]:
         held = set(roles)
         return {name for name, row in self.transitions.items() if held & row.roles}
