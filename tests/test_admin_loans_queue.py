@@ -306,3 +306,14 @@ def test_attachments_are_downloaded_through_the_scoped_admin_view(
 
     client.force_login(coordinator_b)
     assert client.get(download).status_code == 404
+
+
+def test_the_request_page_warns_of_the_requester_s_loan_still_out_past_its_due_date(
+    client, curator_a, make_loan
+):
+    late = make_loan(status="on_loan", specimens=[], due_date=days(-3))
+    current = make_loan(status="submitted", specimens=[])
+    client.force_login(curator_a)
+    page = client.get(url("change", current.pk)).content.decode()
+    panel = page.split('id="requester"', 1)[1].split("</div>", 1)[0]
+    assert late.reference in panel and f"overdue since {days(-3)}" in panel

@@ -51,6 +51,7 @@ from .errors import (
 from .events import request_opened
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
+from .requester import earlier_requests
 from .service import check_allowed, perform
 from .table import CURATOR, Transition
 
@@ -485,6 +486,8 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             context["irreversible_actions"] = [
                 entry for entry in context["workflow_actions"] if entry["irreversible"]
             ]
+            context["requester"] = obj.requester
+            context["earlier_requests"] = earlier_requests(obj, request.user)
             if obj.actor_roles(request.user):
                 context["comment_url"] = self.admin_url("comment", obj.pk)
                 context["comment_max_length"] = COMMENT_MAX_LENGTH
