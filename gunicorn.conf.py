@@ -27,6 +27,10 @@ timeout = int(os.environ.get("WEB_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("WEB_GRACEFUL_TIMEOUT", "30"))
 # Seconds an idle keep-alive connection (from the proxy in front) is kept open.
 keepalive = int(os.environ.get("WEB_KEEPALIVE", "5"))
+# The longest request line (method, URL, protocol) answered rather than refused with 414: a
+# keyset cursor (base64 JSON) beside several filters passes gunicorn's 4 KiB default; 8190 is its
+# ceiling, and what nginx's default large_client_header_buffers (8 KiB) lets through anyway.
+limit_request_line = int(os.environ.get("WEB_LIMIT_REQUEST_LINE", "8190"))
 
 
 def on_starting(server: Any) -> None:
