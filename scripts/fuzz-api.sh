@@ -39,12 +39,15 @@ token() {
     "$BIN/python" -c "import json, sys; print(json.load(sys.stdin)['token'])"
 }
 status=0
+# One worker thread: on Python 3.11 hypothesis's lambda descriptions parse source with `ast` from
+# several threads at once, which CPython can fail ("AST constructor recursion depth mismatch",
+# python/cpython#106905) and schemathesis reports as a run error. The run is time-boxed anyway.
 for who in curator.nhm@demo.example.org researcher@demo.example.org; do
   echo "== schemathesis as $who (${SECONDS_PER_ROLE}s) =="
   "$BIN/schemathesis" run "$base/api/v1/schema/?format=json" --url "$base" \
     -H "Authorization: Token $(token "$who")" \
     --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
-    --phases examples,coverage,fuzzing --max-time "$SECONDS_PER_ROLE" -w 2 \
+    --phases examples,coverage,fuzzing --max-time "$SECONDS_PER_ROLE" -w 1 \
     --seed 20261124 --no-color || status=1
 done
 exit $status
