@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from celery import Celery
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from kombu import Connection
 
 from notifications.models import Notification
@@ -48,12 +49,18 @@ def queue(rabbitmq_url) -> Iterator[str]:
 
 def test_a_worker_on_the_rabbitmq_broker_executes_a_task(tmp_path, rabbitmq_url, queue):
     env = worker_env(tmp_path, CELERY_BROKER_URL=rabbitmq_url)
-    with running_worker(env, queue, tmp_path / "worker.log"):
+    log = tmp_path / "worker.log"
+    with running_worker(env, queue, log):
         # Results come back as AMQP messages (rpc://), the default on RabbitMQ without Redis.
         client = Celery(broker=rabbitmq_url, backend="rpc://", set_as_current=False)
         try:
             result = client.send_task("elvis.ping", args=["via rabbitmq"], queue=queue)
-            assert result.get(timeout=60, disable_sync_subtasks=False) == "via rabbitmq"
+            try:
+                answer = result.get(timeout=60, disable_sync_subtasks=False)
+            except CeleryTimeoutError:
+                # Whether the worker never got the task or its reply was lost, its log says.
+                pytest.fail(f"no reply within 60 s; the worker's log:\n{log.read_text()}")
+            assert answer == "via rabbitmq"
         finally:
             client.close()
 
