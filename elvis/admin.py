@@ -8,7 +8,8 @@ apps load); this module is imported only once they are loaded.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.admin import AdminSite, ModelAdmin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -21,6 +22,7 @@ from collections_app.roles import institution_ids, is_site_staff
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
+    from django.template.response import TemplateResponse
 
 
 def may_use_admin(user) -> bool:
@@ -53,9 +55,22 @@ class ElvisAdminSite(AdminSite):
     site_title = _("ELViS administration")
     index_title = _("Registry and accounts")
     login_form = AdminLoginForm
+    index_template = "admin/elvis_index.html"
 
     def has_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The home page's sections above the app list, each ``(request, site) -> context``:
+        #: the workflow core adds the work queue (``elvis.workflow.admin.queue_context``).
+        self.index_sections: list[Callable[[HttpRequest, AdminSite], dict[str, Any]]] = []
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> TemplateResponse:
+        context: dict[str, Any] = {}
+        for section in self.index_sections:
+            context.update(section(request, self))
+        return super().index(request, {**context, **(extra_context or {})})
 
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         """Every ModelAdmin — ours, Django's (groups), third parties' (axes), and any added

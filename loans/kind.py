@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from elvis.workflow.kinds import Reminder, RequestKind, register
+from elvis.workflow.kinds import Deadline, Reminder, RequestKind, register
 
 from .admin import LoanRequestAdmin
 from .api.filtersets import LoanFilters
@@ -35,6 +35,7 @@ LOAN = register(
         filters=LoanFilters,
         admin=LoanRequestAdmin,
         annotate=lambda loans: loans.with_overdue().prefetch_related("permits"),
+        deadline=Deadline(field="due_date", statuses=frozenset(OUT_STATUSES)),
         reminders=(
             Reminder(
                 "due_soon",

@@ -6,12 +6,14 @@ from __future__ import annotations
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .requests.queue import QueueView
 from .requests.urls import request_kind_routes
 from .views import not_found
 
 urlpatterns = [
     path("", include("collections_app.api.urls")),
     path("", include(request_kind_routes())),
+    path("queue/", QueueView.as_view(), name="api-queue"),
     path("", include("notifications.api.urls")),
     path("", include("webhooks.api.urls")),
     path("", include("accounts.api.urls")),

@@ -33,9 +33,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from collections_app.admin import InstitutionFilter, institution_code
-from collections_app.models import Collection
+from collections_app.models import Collection, Institution
 from collections_app.roles import handled_institution_ids, is_site_staff
-from elvis.admin import NotFoundOutsideScope, may_use_admin
+from elvis.admin import ElvisAdminSite, NotFoundOutsideScope, may_use_admin
 
 from .action_form import ActionForm
 from .attachments import attachment_response
@@ -51,6 +51,7 @@ from .errors import (
 from .events import request_opened
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
+from .queue import DUE_SOON_DAYS, work_queue
 from .requester import earlier_requests
 from .service import check_allowed, perform
 from .table import CURATOR, Transition
@@ -586,6 +587,35 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             form.add_error(field if field in form.fields else None, errors)
 
 
+def queue_context(request: HttpRequest, site: admin.AdminSite) -> dict[str, Any]:
+    """The admin home page's work queue (``elvis.workflow.queue``) with its links: each status
+    to the kind's list filtered on it, each due request to its page. Empty for a user who
+    handles no requests (their home page is the app list alone)."""
+    if not handles_requests(request.user):
+        return {}
+    queue = []
+    for entry in work_queue(request.user):
+        meta = entry.kind.model._meta
+        names = f"{site.name}:{meta.app_label}_{meta.model_name}"
+        queue.append(
+            {
+                "queue": entry,
+                "changelist": reverse(f"{names}_changelist"),
+                "change": f"{names}_change",
+            }
+        )
+    institutions = (
+        []
+        if is_site_staff(request.user)
+        else list(
+            Institution.objects.filter(pk__in=handled_institution_ids(request.user))
+            .order_by("code")
+            .values_list("code", flat=True)
+        )
+    )
+    return {"work_queue": queue, "queue_institutions": institutions, "due_soon_days": DUE_SOON_DAYS}
+
+
 def register_kind_admins(site: admin.AdminSite | None = None) -> None:
     """Give every registered kind its admin: its own ``admin`` class, or the shared one.
 
@@ -593,6 +623,8 @@ def register_kind_admins(site: admin.AdminSite | None = None) -> None:
     which the admin and the kinds' apps are installed.
     """
     site = site or admin.site
+    if isinstance(site, ElvisAdminSite) and queue_context not in site.index_sections:
+        site.index_sections.append(queue_context)
     for kind in all_kinds():
         model_admin = kind.admin or AccessRequestAdmin
         if not issubclass(model_admin, AccessRequestAdmin):

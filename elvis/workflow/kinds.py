@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
@@ -95,6 +96,25 @@ class Reminder:
             yield request, key, message
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """A date by which something must come back to the institution (a loan's ``due_date``
+    while its items are out): past it the request is overdue, and the curators' work queue
+    lists the requests overdue and those due within the coming days."""
+
+    field: str
+    statuses: frozenset[str]
+
+    def overdue(self, today: date) -> Q:
+        return Q(status__in=self.statuses, **{f"{self.field}__lt": today})
+
+    def due_within(self, today: date, days: int) -> Q:
+        return Q(
+            status__in=self.statuses,
+            **{f"{self.field}__gte": today, f"{self.field}__lte": today + timedelta(days=days)},
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class RequestKind:
     """Everything the core needs to know about one kind of access request (one object per
@@ -115,6 +135,8 @@ class RequestKind:
     #: The kind's ``AccessRequestAdmin``; default: the shared one.
     admin: type | None = None
     reminders: tuple[Reminder, ...] = ()
+    #: The date by which things are due back, when the kind has one (loans).
+    deadline: Deadline | None = None
     #: What the requester should do next, per status, on the timeline.
     next_steps: Mapping[str, str | Promise] = field(default_factory=dict)
     #: What happened, per event of the kind's own (``{"dispatched": _("dispatched")}``), for

@@ -172,17 +172,30 @@ class Workflow:
             if status in row.sources and held & row.roles
         ]
 
-    def waits_on_requester(self, status: str) -> bool:
-        """Whether only the requester can move a request on from ``status`` (e.g. changes
-        requested, a loan to confirm as received): the institution then waits for them, and
-        the requester's page puts what the institution last said first. Withdrawing, always
-        open to them, is giving up rather than what is awaited, so it does not count."""
-        onward = [
+    def _onward(self, status: str) -> list[Transition]:
+        """The rows that move a request on from ``status``: not withdrawing, which is always
+        open to the requester and is giving up rather than what is awaited."""
+        return [
             row
             for row in self.transitions.values()
             if status in row.sources and row.target != WITHDRAWN
         ]
+
+    def waits_on_requester(self, status: str) -> bool:
+        """Whether only the requester can move a request on from ``status`` (e.g. changes
+        requested, a loan to confirm as received): the institution then waits for them, and
+        the requester's page puts what the institution last said first."""
+        onward = self._onward(status)
         return bool(onward) and all(row.roles == {REQUESTER} for row in onward)
+
+    def waits_on_institution(self, status: str) -> bool:
+        """Whether the institution's side (its curators, or its own pipeline) has the next
+        step from ``status`` (a review, a dispatch, a return to record, images to take): the
+        statuses of the curators' work queue. Giving up (an irreversible cancel) is not a next
+        step, so an approved request that can only be cancelled does not wait on them."""
+        return any(
+            row.roles & {CURATOR, SYSTEM} and not row.irreversible for row in self._onward(status)
+        )
 
     @property
     def open_statuses(self) -> set[str]:
