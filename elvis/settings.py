@@ -202,6 +202,8 @@ COUNTRIES_OVERRIDE = {"XK": _("Kosovo")}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# Dates read 2027-01-15 in every language, in the admin as on the site (elvis/formats/).
+FORMAT_MODULE_PATH = ["elvis.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))

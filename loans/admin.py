@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow.admin import AccessRequestAdmin, CollectionFilter, ReadOnlyInline
+from elvis.workflow.requester import warning
 
 from .models import LoanRequest, LoanRequestQuerySet, Permit
 
@@ -84,6 +85,8 @@ class LoanRequestAdmin(AccessRequestAdmin):
     )
     kind_inlines = (PermitInline,)
 
-    @admin.display(description=_("overdue"), boolean=True, ordering="overdue")
-    def overdue_flag(self, loan: WithAnnotations[LoanRequest, Overdue]) -> bool:
-        return loan.overdue
+    @admin.display(description=_("overdue"), ordering="overdue")
+    def overdue_flag(self, loan: WithAnnotations[LoanRequest, Overdue]) -> str:
+        """Said of a loan out past its due date only: a red "no" icon on every other loan (one
+        never dispatched among them) read as an alarm."""
+        return warning(loan) if loan.overdue else "—"

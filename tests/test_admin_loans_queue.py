@@ -224,7 +224,7 @@ def test_the_change_page_shows_items_history_and_messages_read_only(
     assert response.status_code == 200
     page = response.text
     assert "A-0001 Carabus auratus" in page and "20 unsorted Carabidae, drawer 14" in page
-    assert "Looking at it" in page and "start_review" in page
+    assert "Looking at it" in page and "Start review (Submitted → Under review)" in page
     assert "Could drawer 14 come too?" in page
     assert response.context["adminform"].form.fields == {}
     assert not response.context["has_change_permission"]

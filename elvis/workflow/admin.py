@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.utils import flatten_fieldsets
+from django.contrib.admin.utils import flatten_fieldsets, label_for_field, lookup_field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -49,6 +50,7 @@ from .errors import (
     WorkflowError,
 )
 from .events import request_opened
+from .history import readable_history
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
 from .queue import DUE_SOON_DAYS, work_queue
@@ -57,7 +59,7 @@ from .service import check_allowed, perform
 from .table import CURATOR, Transition
 
 if TYPE_CHECKING:
-    from .models import AccessRequest, Attachment, RequestItemQuerySet
+    from .models import AccessRequest, Attachment, RequestItem, RequestItemQuerySet
 
 # The requester must read why: these actions are never done without a comment, nor in bulk.
 REASON_REQUIRED = frozenset({"request_changes", "reject", "cancel"})
@@ -152,7 +154,11 @@ class ReadOnlyInline(admin.TabularInline):
 
     extra = 0
     can_delete = False
+    template = "admin/workflow/readonly_tabular.html"
     related: tuple[str, ...] = ()
+    #: Where the change page shows it: "asked" (what was asked, and what it is made of) or
+    #: "happened" (beside the history).
+    section = "asked"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Show people (actor, author, uploader …) by name: Django would link them to the user
@@ -208,8 +214,9 @@ class ItemInline(ReadOnlyInline):
     """The request's items: what each is, how many, then the item model's own fields."""
 
     @admin.display(description=_("item"))
-    def item(self, item: Model) -> str:
-        return str(item)
+    def item(self, item: RequestItem) -> str:
+        """The specimen, or the lot's description: its count is the next column's."""
+        return str(item.specimen) if item.specimen_id else item.description
 
 
 class AttachmentInline(ReadOnlyInline):
@@ -221,16 +228,12 @@ class AttachmentInline(ReadOnlyInline):
         return self.download(attachment)
 
 
-class HistoryInline(ReadOnlyInline):
-    fields = ("created_at", "actor", "action", "from_status", "to_status", "comment", "data")
-    related = ("actor",)
-
-
 class CommentInline(ReadOnlyInline):
     fields = ("created_at", "author", "body")
     related = ("author",)
     verbose_name = _("message")
     verbose_name_plural = _("messages")
+    section = "happened"
 
 
 def inline_for(base: type[ReadOnlyInline], model: type[Model], **attrs: Any) -> type:
@@ -332,25 +335,14 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
         )
 
     def request_fieldsets(self) -> tuple[tuple[Any, dict[str, Any]], ...]:
-        request = (
-            "reference",
-            "status",
-            *self.summary_fields,
-            "title",
-            "purpose",
-            "requester_contact",
-            "institution",
-            "collections",
-        )
-        dates = ("created_at", "submitted_at", "updated_at")
-        return (
-            (None, {"fields": request}),
-            *self.kind_fieldsets,
-            (_("Dates"), {"fields": dates}),
-        )
+        """What was asked (the submitted fields), then the kind's own sections. Who, which
+        status and when lead the page in its summary (``summary``), not among the fields."""
+        asked = ("title", "purpose", "institution", "collections")
+        return ((_("What was asked"), {"fields": asked}), *self.kind_fieldsets)
 
     def request_inlines(self) -> tuple[type[ReadOnlyInline], ...]:
-        """Items (when the kind has them), the kind's own, attachments, history, messages."""
+        """Items (when the kind has them), the kind's own, attachments, then the messages (in
+        "What happened", beside the readable history: ``history.readable_history``)."""
 
         def related(name: str) -> type[Model]:
             return self.model._meta.get_field(name).related_model
@@ -360,9 +352,25 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             *items,
             *self.kind_inlines,
             inline_for(AttachmentInline, related("attachments")),
-            inline_for(HistoryInline, related("history")),
             inline_for(CommentInline, related("comments")),
         )
+
+    def summary(self, obj: AccessRequest) -> list[tuple[str, Any]]:
+        """``(label, value)`` of the page's summary: the kind, status, requester, institution,
+        the dates, then the kind's own ``summary_fields`` (e.g. a loan's overdue warning)."""
+        rows: list[tuple[Any, Any]] = [
+            (_("Kind"), capfirst(self.kind.label)),
+            (_("Status"), obj.get_status_display()),
+            (_("Requester"), self.requester_contact(obj)),
+            (_("Institution"), obj.institution),
+            (_("Created"), obj.created_at),
+            (_("Submitted"), obj.submitted_at or "—"),
+            (_("Updated"), obj.updated_at),
+        ]
+        for name in self.summary_fields:
+            _field, _attr, value = lookup_field(name, obj, self)
+            rows.append((label_for_field(name, self.model, self), value))
+        return [(capfirst(str(label)), value) for label, value in rows]
 
     def templates(self, name: str) -> list[str]:
         """The kind's own template if it has one (extending the shared), else the shared."""
@@ -487,6 +495,8 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             context["irreversible_actions"] = [
                 entry for entry in context["workflow_actions"] if entry["irreversible"]
             ]
+            context["summary"] = self.summary(obj)
+            context["history_lines"] = readable_history(obj)
             context["requester"] = obj.requester
             context["earlier_requests"] = earlier_requests(obj, request.user)
             if obj.actor_roles(request.user):

@@ -222,6 +222,9 @@ class Comment(models.Model):
         abstract = True
         ordering = ["created_at", "id"]
 
+    def __str__(self) -> str:
+        return self.body if len(self.body) <= 60 else f"{self.body[:59]}…"
+
 
 def attachment_path(instance: Attachment, filename: str) -> str:
     """Storage name: the kind and request, and a random name (never the uploader's)."""
@@ -250,6 +253,9 @@ class Attachment(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class RequestItemQuerySet(models.QuerySet):
@@ -298,7 +304,17 @@ class RequestItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.specimen) if self.specimen_id else f"{self.quantity} × {self.description}"
+        """The specimen, or the lot with its count once: "Lot of 20: unsorted Carabidae,
+        drawer 14" (a description that starts with its own count does not repeat it)."""
+        if self.specimen_id:
+            return str(self.specimen)
+        described = self.description.removeprefix(f"{self.quantity} ").strip()
+        if self.quantity == 1 and described == self.description:
+            return self.description
+        return str(_("Lot of %(count)d: %(description)s")) % {
+            "count": self.quantity,
+            "description": described,
+        }
 
 
 class ReferenceCounter(models.Model):

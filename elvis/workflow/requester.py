@@ -43,7 +43,7 @@ def _admin_change_url(obj: AccessRequest) -> str:
         return ""
 
 
-def _warning(obj: AccessRequest) -> str:
+def warning(obj: AccessRequest) -> str:
     """What a curator should notice about how a request went (today: a loan overdue)."""
     if getattr(obj, "is_overdue", False):
         return str(_("overdue since %(date)s") % {"date": obj.due_date})  # type: ignore[attr-defined]
@@ -70,7 +70,7 @@ def earlier_requests(obj: AccessRequest, viewer: Any) -> list[EarlierRequest]:
                 status=str(other.get_status_display()),
                 created_at=other.created_at,
                 url=_admin_change_url(other),
-                warning=_warning(other),
+                warning=warning(other),
             )
             for other in others[:EARLIER_LIMIT]
         ]

@@ -29,6 +29,7 @@ from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, 
 from elvis.workflow.comments import post_comment
 from elvis.workflow.errors import ActionForbidden, WorkflowError
 from elvis.workflow.events import request_opened
+from elvis.workflow.history import label_history
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.service import check_allowed, perform
 from elvis.workflow.table import REQUESTER, Transition
@@ -107,12 +108,7 @@ class TimelineMixin(KindPageMixin):
         roles = access_request.actor_roles(user)
         history = list(access_request.history.select_related("actor"))
         comments = list(access_request.comments.select_related("author"))
-        action_labels = {name: row.label for name, row in kind.workflow.transitions.items()}
-        status_labels = dict(kind.statuses)
-        for entry in history:
-            entry.action_label = action_labels.get(entry.action, entry.action)
-            entry.from_label = status_labels.get(entry.from_status, entry.from_status)
-            entry.to_label = status_labels.get(entry.to_status, entry.to_status)
+        label_history(kind, history)
         failed = forms.pop("action_form", None)
         offered = page_actions(kind)
         allowed = [name for name in access_request.allowed_actions(user) if name in offered]
