@@ -41,6 +41,24 @@ class OverdueFilter(admin.SimpleListFilter):
         return cast("LoanRequestQuerySet", queryset).overdue(value == "yes")
 
 
+class ExtensionAskedFilter(admin.SimpleListFilter):
+    """The loans whose requester waits for an answer to their ask for an extension."""
+
+    title = _("extension asked")
+    parameter_name = "extension_asked"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
+        return [("yes", _("Extension asked")), ("no", _("None asked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in ("yes", "no"):
+            raise IncorrectLookupParameters(value)
+        return queryset.filter(extension_wanted_until__isnull=value == "no")
+
+
 class PermitInline(ReadOnlyInline):
     model = Permit
     fields = ("type", "number", "issuing_authority", "valid_from", "valid_until", "document_link")
@@ -52,8 +70,13 @@ class PermitInline(ReadOnlyInline):
 
 
 class LoanRequestAdmin(AccessRequestAdmin):
-    list_display = (*AccessRequestAdmin.list_display, "due_date", "overdue_flag")
-    list_filter = ("status", OverdueFilter, CollectionFilter)
+    list_display = (
+        *AccessRequestAdmin.list_display,
+        "due_date",
+        "overdue_flag",
+        "extension_wanted_until",
+    )
+    list_filter = ("status", OverdueFilter, ExtensionAskedFilter, CollectionFilter)
     summary_fields = ("overdue_flag",)
     kind_fieldsets = (
         (
@@ -80,6 +103,14 @@ class LoanRequestAdmin(AccessRequestAdmin):
                     "returned_on",
                 )
             },
+        ),
+        (
+            _("Extension asked for"),
+            {"fields": ("extension_wanted_until", "extension_reason", "extension_asked_on")},
+        ),
+        (
+            _("Return shipment"),
+            {"fields": ("return_carrier", "return_tracking_number", "return_shipped_on")},
         ),
     )
     kind_inlines = (PermitInline,)

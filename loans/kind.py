@@ -6,7 +6,9 @@ events and the notifications of loans from this descriptor (``elvis.workflow.kin
 
 from __future__ import annotations
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from elvis.workflow.kinds import Reminder, RequestKind, register
 
@@ -18,6 +20,23 @@ from .models import OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
 from .workflow import LOAN_WORKFLOW
 
 S = LoanStatus
+
+
+def outcome_warning(loan: LoanRequest) -> str | Promise:
+    """A loan still out past its due date, or one that came back after it. (A loan cannot
+    end with items never returned: it closes only once everything is back.)"""
+    if loan.is_overdue:
+        return _("overdue since %(date)s") % {"date": loan.due_date}
+    if loan.returned_late:
+        assert loan.returned_on and loan.due_date  # returned_late says both are set
+        days = (loan.returned_on - loan.due_date).days
+        return ngettext(
+            "returned late: %(days)d day after its due date %(date)s",
+            "returned late: %(days)d days after its due date %(date)s",
+            days,
+        ) % {"days": days, "date": loan.due_date}
+    return ""
+
 
 LOAN = register(
     RequestKind(
@@ -35,6 +54,7 @@ LOAN = register(
         filters=LoanFilters,
         admin=LoanRequestAdmin,
         annotate=lambda loans: loans.with_overdue().prefetch_related("permits"),
+        outcome_warning=outcome_warning,
         reminders=(
             Reminder(
                 "due_soon",
@@ -56,6 +76,9 @@ LOAN = register(
             "dispatched": _("dispatched"),
             "received": _("received"),
             "extended": _("extended"),
+            "extension_requested": _("extension asked for"),
+            "extension_declined": _("extension declined"),
+            "return_sent": _("sent back"),
             "items_returned": _("items returned"),
             "closed": _("closed"),
             "due_soon": _("due back soon"),
@@ -69,10 +92,12 @@ LOAN = register(
                 "The specimens are on their way: confirm their receipt when they arrive."
             ),
             S.ON_LOAN: _(
-                "Return the specimens by the due date; write to the curators if you need an "
-                "extension."
+                "Return the specimens by the due date, and record the return shipment when you "
+                "send them; ask for an extension if you need them longer."
             ),
-            S.PARTIALLY_RETURNED: _("Some items are back: return the others by the due date."),
+            S.PARTIALLY_RETURNED: _(
+                "Some items are back: return the others by the due date, or ask for an extension."
+            ),
             S.RETURNED: _("Everything is back: the institution will close the loan."),
         },
     )
