@@ -15,9 +15,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow.admin import AccessRequestAdmin, CollectionFilter, ReadOnlyInline
-from elvis.workflow.requester import warning
 
 from .models import LoanRequest, LoanRequestQuerySet, Permit
+from .outcome import outcome_warning
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise, WithAnnotations
@@ -42,6 +42,24 @@ class OverdueFilter(admin.SimpleListFilter):
         return cast("LoanRequestQuerySet", queryset).overdue(value == "yes")
 
 
+class ExtensionAskedFilter(admin.SimpleListFilter):
+    """The loans whose requester waits for an answer to their ask for an extension."""
+
+    title = _("extension asked")
+    parameter_name = "extension_asked"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
+        return [("yes", _("Extension asked")), ("no", _("None asked"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        if value not in ("yes", "no"):
+            raise IncorrectLookupParameters(value)
+        return queryset.filter(extension_wanted_until__isnull=value == "no")
+
+
 class PermitInline(ReadOnlyInline):
     model = Permit
     fields = ("type", "number", "issuing_authority", "valid_from", "valid_until", "document_link")
@@ -53,8 +71,13 @@ class PermitInline(ReadOnlyInline):
 
 
 class LoanRequestAdmin(AccessRequestAdmin):
-    list_display = (*AccessRequestAdmin.list_display, "due_date", "overdue_flag")
-    list_filter = ("status", OverdueFilter, CollectionFilter)
+    list_display = (
+        *AccessRequestAdmin.list_display,
+        "due_date",
+        "overdue_flag",
+        "extension_wanted_until",
+    )
+    list_filter = ("status", OverdueFilter, ExtensionAskedFilter, CollectionFilter)
     summary_fields = ("overdue_flag",)
     kind_fieldsets = (
         (
@@ -82,6 +105,14 @@ class LoanRequestAdmin(AccessRequestAdmin):
                 )
             },
         ),
+        (
+            _("Extension asked for"),
+            {"fields": ("extension_wanted_until", "extension_reason", "extension_asked_on")},
+        ),
+        (
+            _("Return shipment"),
+            {"fields": ("return_carrier", "return_tracking_number", "return_shipped_on")},
+        ),
     )
     kind_inlines = (PermitInline,)
 
@@ -89,4 +120,4 @@ class LoanRequestAdmin(AccessRequestAdmin):
     def overdue_flag(self, loan: WithAnnotations[LoanRequest, Overdue]) -> str:
         """Said of a loan out past its due date only: a red "no" icon on every other loan (one
         never dispatched among them) read as an alarm."""
-        return warning(loan) if loan.overdue else "—"
+        return str(outcome_warning(loan)) if loan.overdue else "—"

@@ -21,6 +21,9 @@ from elvis.workflow.pages.forms import OptionalValidationMixin
 
 from .models import LoanRequest, Permit
 
+# The history of the loan's due date: asks for more time, and their answers.
+EXTENSION_ACTIONS = ("request_extension", "extend", "decline_extension")
+
 # The loan's own fields the requester edits, after the shared ones (title, collections, purpose).
 CONTENT_FIELDS = ("requested_start", "requested_end", "borrower_institution", "shipping_address")
 
@@ -130,5 +133,5 @@ class LoanRequestEditor(RequestEditor):
     def timeline_context(cls, access_request: LoanRequest, *, history: list) -> dict[str, Any]:
         return {
             "permits": access_request.permits.select_related("document"),
-            "extensions": [entry for entry in history if entry.action == "extend"],
+            "extensions": [entry for entry in history if entry.action in EXTENSION_ACTIONS],
         }

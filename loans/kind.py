@@ -15,9 +15,11 @@ from .api.filtersets import LoanFilters
 from .api.serializers import LoanRequestSerializer
 from .forms import LoanRequestEditor
 from .models import OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
+from .outcome import outcome_warning
 from .workflow import LOAN_WORKFLOW
 
 S = LoanStatus
+
 
 LOAN = register(
     RequestKind(
@@ -36,6 +38,7 @@ LOAN = register(
         admin=LoanRequestAdmin,
         annotate=lambda loans: loans.with_overdue().prefetch_related("permits"),
         deadline=Deadline(field="due_date", statuses=frozenset(OUT_STATUSES)),
+        outcome_warning=outcome_warning,
         reminders=(
             Reminder(
                 "due_soon",
@@ -57,6 +60,9 @@ LOAN = register(
             "dispatched": _("dispatched"),
             "received": _("received"),
             "extended": _("extended"),
+            "extension_requested": _("extension asked for"),
+            "extension_declined": _("extension declined"),
+            "return_sent": _("sent back"),
             "items_returned": _("items returned"),
             "closed": _("closed"),
             "due_soon": _("due back soon"),
@@ -70,10 +76,12 @@ LOAN = register(
                 "The specimens are on their way: confirm their receipt when they arrive."
             ),
             S.ON_LOAN: _(
-                "Return the specimens by the due date; write to the curators if you need an "
-                "extension."
+                "Return the specimens by the due date, and record the return shipment when you "
+                "send them; ask for an extension if you need them longer."
             ),
-            S.PARTIALLY_RETURNED: _("Some items are back: return the others by the due date."),
+            S.PARTIALLY_RETURNED: _(
+                "Some items are back: return the others by the due date, or ask for an extension."
+            ),
             S.RETURNED: _("Everything is back: the institution will close the loan."),
         },
     )

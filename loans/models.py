@@ -81,6 +81,27 @@ class LoanRequest(core.AccessRequest):
     received_on = models.DateField(_("received on"), null=True, blank=True, editable=False)
     returned_on = models.DateField(_("fully returned on"), null=True, blank=True, editable=False)
 
+    # The requester's pending ask for a later due date (``request_extension``), until the
+    # curators accept it (``extend``) or decline it: one at a time; the history keeps them all.
+    extension_wanted_until = models.DateField(
+        _("extension asked until"), null=True, blank=True, editable=False
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True, editable=False)
+    extension_asked_on = models.DateField(
+        _("extension asked on"), null=True, blank=True, editable=False
+    )
+
+    # The return shipment, as the requester (or a curator) records it (``record_return``).
+    return_carrier = models.CharField(
+        _("return carrier"), max_length=100, blank=True, editable=False
+    )
+    return_tracking_number = models.CharField(
+        _("return tracking number"), max_length=100, blank=True, editable=False
+    )
+    return_shipped_on = models.DateField(
+        _("return shipped on"), null=True, blank=True, editable=False
+    )
+
     # The kind's own manager over the abstract base's (django-stubs sees a class variable
     # overridden by an instance variable).
     objects = LoanRequestQuerySet.as_manager()  # type: ignore[misc]
@@ -99,6 +120,16 @@ class LoanRequest(core.AccessRequest):
             self.status in OUT_STATUSES and self.due_date and self.due_date < timezone.localdate()
         )
 
+    @property
+    def returned_late(self) -> bool:
+        """Everything came back, after the due date then in force (extensions are granted only
+        while the loan is out, so ``due_date`` is the one the borrower had to meet)."""
+        return bool(self.returned_on and self.due_date and self.returned_on > self.due_date)
+
+    @property
+    def extension_pending(self) -> bool:
+        return self.extension_wanted_until is not None
+
 
 class LoanItemQuerySet(core.RequestItemQuerySet):
     def outstanding(self) -> LoanItemQuerySet:
@@ -113,7 +144,11 @@ class LoanItem(core.RequestItem):
         LoanRequest, on_delete=models.CASCADE, related_name="items", verbose_name=_("loan")
     )
     returned_on = models.DateField(_("returned on"), null=True, blank=True)
-    return_condition = models.CharField(_("condition on return"), max_length=255, blank=True)
+    returned_count = models.PositiveIntegerField(
+        _("returned"), default=0, help_text=_("How many of the item are back (of a lot: some).")
+    )
+    # Each return's note on this item only, one line per return (a lot may come back in parts).
+    return_condition = models.TextField(_("condition on return"), blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -135,11 +170,20 @@ class LoanItem(core.RequestItem):
                 condition=Q(specimen__isnull=False),
                 name="loan_item_specimen_once",
             ),
+            models.CheckConstraint(
+                condition=Q(returned_count__lte=models.F("quantity")),
+                name="loan_item_returned_at_most_all",
+            ),
         ]
 
     @property
     def is_returned(self) -> bool:
         return self.returned_on is not None
+
+    @property
+    def outstanding_count(self) -> int:
+        """How many of the item are still out: a lot comes back in parts."""
+        return self.quantity - self.returned_count
 
 
 class Permit(models.Model):

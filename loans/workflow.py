@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from collections_app.models import Specimen
 from elvis.workflow.common import COMMON
 from elvis.workflow.errors import ActionConflict
-from elvis.workflow.fields import ItemIdsField
+from elvis.workflow.fields import ItemEntriesField
 from elvis.workflow.table import CURATOR, REQUESTER, transition
 
-from .models import ACTIVE_STATUSES, LoanItem, LoanRequest, LoanStatus
+from .models import ACTIVE_STATUSES, OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -61,18 +61,61 @@ class ConfirmReceiptForm(forms.Form):
 
 
 class ExtendForm(forms.Form):
-    due_date = forms.DateField(label=_("New due date"))
+    due_date = forms.DateField(
+        label=_("New due date"),
+        help_text=_("When the requester asked for an extension, this answers it (any later date)."),
+    )
+
+
+class RequestExtensionForm(forms.Form):
+    due_date = forms.DateField(label=_("Keep the specimens until"))
+    reason = forms.CharField(
+        label=_("Why you need them longer"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DeclineExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why not"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The requester reads it; the due date stays as it is."),
+    )
+
+
+class ReturnShipmentForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=100)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+    shipped_on = forms.DateField(label=_("Sent on"), required=False, validators=[_not_in_future])
+
+    def clean_shipped_on(self) -> date:
+        return self.cleaned_data.get("shipped_on") or timezone.localdate()
 
 
 class ReturnItemsForm(forms.Form):
-    items = ItemIdsField(
+    items = ItemEntriesField(
         label=_("Items returned"),
+        note_label=_("condition"),
+        help_text=_(
+            "Each item with its own condition note; of a lot, how many came back (left out: "
+            "all that are outstanding)."
+        ),
         error_messages={"required": _("Choose at least one item that came back.")},
     )
     returned_on = forms.DateField(
         label=_("Returned on"), required=False, validators=[_not_in_future]
     )
-    condition = forms.CharField(label=_("Condition"), max_length=255, required=False)
+    # Kept for API clients that send item ids only: their note for those items. Not shown on
+    # the HTML forms, where each item has its own note.
+    condition = forms.CharField(
+        label=_("Condition (items without their own note)"),
+        max_length=255,
+        required=False,
+        widget=forms.HiddenInput,
+        help_text=_("Deprecated: give each item its own note instead."),
+    )
 
     def clean_returned_on(self) -> date:
         return self.cleaned_data.get("returned_on") or timezone.localdate()
@@ -152,34 +195,110 @@ def confirm_receipt(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None
     loan.received_on = data["received_on"]
 
 
-def extend(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
-    if loan.due_date and data["due_date"] <= loan.due_date:
+def _after_due_date(loan: LoanRequest, wanted: date) -> None:
+    if loan.due_date and wanted <= loan.due_date:
         raise ValidationError(
             {"due_date": [_("The new due date must be after the current one (%(d)s).")
                           % {"d": loan.due_date.isoformat()}]}
         )  # fmt: skip
+
+
+EXTENSION_FIELDS = ("extension_wanted_until", "extension_reason", "extension_asked_on")
+
+
+def _close_extension_request(loan: LoanRequest, data: dict[str, Any]) -> None:
+    """The pending ask is answered: the history row keeps what was asked (``data``)."""
+    if loan.extension_wanted_until:
+        data["asked_until"] = loan.extension_wanted_until
+    loan.extension_wanted_until = loan.extension_asked_on = None
+    loan.extension_reason = ""
+
+
+def extension_already_asked(loan: LoanRequest) -> StrOrPromise | None:
+    if loan.extension_wanted_until is None:
+        return None
+    return _("An extension until %(date)s is already asked for: the curators answer it first.") % {
+        "date": loan.extension_wanted_until.isoformat()
+    }
+
+
+def no_extension_asked(loan: LoanRequest) -> StrOrPromise | None:
+    return _("No extension is asked for.") if loan.extension_wanted_until is None else None
+
+
+def request_extension(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
+    """The requester asks to keep the loan longer; the curators accept or decline it."""
+    _after_due_date(loan, data["due_date"])
+    loan.extension_wanted_until = data["due_date"]
+    loan.extension_reason = data["reason"]
+    loan.extension_asked_on = timezone.localdate()
+
+
+def extend(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
+    """A later due date: the curators' own, or their answer to the requester's ask (to the
+    date asked for or another)."""
+    _after_due_date(loan, data["due_date"])
     loan.due_date = data["due_date"]
+    _close_extension_request(loan, data)
+
+
+def decline_extension(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
+    _close_extension_request(loan, data)
+
+
+def record_return(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
+    """How the specimens travel back: the curators then know what to expect."""
+    if loan.shipped_on and data["shipped_on"] < loan.shipped_on:
+        raise ValidationError({"shipped_on": [_("This is before the shipment date.")]})
+    loan.return_carrier = data["carrier"]
+    loan.return_tracking_number = data["tracking_number"]
+    loan.return_shipped_on = data["shipped_on"]
 
 
 def return_items(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> str:
-    """Record which items came back; the loan is returned when none is still out."""
-    outstanding = {item.pk: item for item in loan.items.outstanding()}
-    unknown = [pk for pk in data["items"] if pk not in outstanding]
+    """Record what came back, item by item, each with its own condition note: a specimen, or
+    all or part of a lot. An item is returned when all of it is back, the loan when every item
+    is. Each entry's count is filled in (all outstanding when left out), so that the history
+    row records exactly what came back."""
+    outstanding = {item.pk: item for item in loan.items.outstanding().select_for_update()}
+    entries = data["items"]
+    unknown = [entry["item"] for entry in entries if entry["item"] not in outstanding]
     if unknown:
         raise ValidationError(
             {"items": [_("Not outstanding items of this loan: %(ids)s.")
                        % {"ids": ", ".join(map(str, unknown))}]}
         )  # fmt: skip
-    if loan.shipped_on and data["returned_on"] < loan.shipped_on:
+    too_many = [
+        _("%(item)s — %(count)d outstanding, not %(given)d.")
+        % {"item": item, "count": item.outstanding_count, "given": entry["count"]}
+        for entry in entries
+        if entry["count"]
+        and entry["count"] > (item := outstanding[entry["item"]]).outstanding_count
+    ]
+    if too_many:
+        raise ValidationError({"items": too_many})
+    returned_on = data["returned_on"]
+    if loan.shipped_on and returned_on < loan.shipped_on:
         raise ValidationError({"returned_on": [_("This is before the shipment date.")]})
-    LoanItem.objects.filter(pk__in=data["items"]).update(
-        returned_on=data["returned_on"], return_condition=data["condition"], received_by=actor
-    )
-    Specimen.objects.filter(loans_items__pk__in=data["items"]).update(
+    for entry in entries:
+        item = outstanding[entry["item"]]
+        entry["count"] = entry["count"] or item.outstanding_count
+        entry["note"] = entry["note"] or data["condition"]
+        item.returned_count += entry["count"]
+        if entry["note"]:
+            item.return_condition = "\n".join(filter(None, [item.return_condition, entry["note"]]))
+        fields = ["returned_count", "return_condition"]
+        if item.outstanding_count == 0:
+            item.returned_on, item.received_by = returned_on, actor
+            fields += ["returned_on", "received_by"]
+            del outstanding[item.pk]
+        item.save(update_fields=fields)
+    back = [entry["item"] for entry in entries if entry["item"] not in outstanding]
+    Specimen.objects.filter(loans_items__pk__in=back).update(
         is_available=True, updated_at=timezone.now()
     )
-    if len(data["items"]) == len(outstanding):
-        loan.returned_on = data["returned_on"]
+    if not outstanding:
+        loan.returned_on = returned_on
         return LoanStatus.RETURNED
     return LoanStatus.PARTIALLY_RETURNED
 
@@ -200,8 +319,24 @@ LOAN_WORKFLOW = COMMON.extend(
         fields=("received_on",),
     ),
     transition(
-        "extend", {S.ON_LOAN}, S.ON_LOAN, {CURATOR}, event="extended",
-        label=_("Extend"), form=ExtendForm, apply=extend, fields=("due_date",),
+        "request_extension", OUT_STATUSES, None, {REQUESTER}, event="extension_requested",
+        label=_("Ask for an extension"), form=RequestExtensionForm, apply=request_extension,
+        fields=EXTENSION_FIELDS, stays=True, blocked=extension_already_asked,
+    ),
+    transition(
+        "extend", OUT_STATUSES, None, {CURATOR}, event="extended",
+        label=_("Extend"), form=ExtendForm, apply=extend,
+        fields=("due_date", *EXTENSION_FIELDS), stays=True,
+    ),
+    transition(
+        "decline_extension", OUT_STATUSES, None, {CURATOR}, event="extension_declined",
+        label=_("Decline the extension"), form=DeclineExtensionForm, apply=decline_extension,
+        fields=EXTENSION_FIELDS, stays=True, blocked=no_extension_asked,
+    ),
+    transition(
+        "record_return", OUT_STATUSES, None, {REQUESTER, CURATOR}, event="return_sent",
+        label=_("Record the return shipment"), form=ReturnShipmentForm, apply=record_return,
+        fields=("return_carrier", "return_tracking_number", "return_shipped_on"), stays=True,
     ),
     transition(
         "return_items", {S.ON_LOAN, S.PARTIALLY_RETURNED}, None, {CURATOR},

@@ -44,6 +44,14 @@ def _add_workspace(visit) -> None:
     VisitFacility.objects.create(visit=visit, facility=workspace)
 
 
+def _ask(loan) -> dict[str, Any]:
+    """A loan's requester has asked for an extension (so that one can be declined)."""
+    type(loan).objects.filter(pk=loan.pk).update(
+        extension_wanted_until=_days(300), extension_reason="The thesis takes longer."
+    )
+    return {}
+
+
 def _imaging_done(request) -> None:
     """Past approval, a digitisation request's items are imaged and processed."""
     if request.status in ("in_progress", "delivered", "closed"):
@@ -88,6 +96,9 @@ SUPPORT: dict[str, KindSupport] = {
         action_data=lambda loan: {
             "dispatch": {"carrier": "DHL", "tracking_number": "JD01460", "due_date": _days(180)},
             "extend": {"due_date": _days(400)},
+            "request_extension": {"due_date": _days(300), "reason": "The thesis takes longer."},
+            "decline_extension": lambda: {"reason": "Needed for an exhibition.", **_ask(loan)},
+            "record_return": {"carrier": "DHL", "tracking_number": "JD0146000099"},
             "return_items": {"items": [item.pk for item in loan.items.all()]},
         },
         state={

@@ -19,9 +19,10 @@ from django.utils import timezone
 from elvis.admin import ElvisAdminSite
 from elvis.urls import urlpatterns as site_urlpatterns
 from elvis.workflow.admin import REASON_REQUIRED, AccessRequestAdmin, ReadOnlyInline
-from elvis.workflow.fields import ItemIdsField
+from elvis.workflow.fields import ItemEntriesField, ItemIdsField
 from elvis.workflow.kinds import RequestKind, all_kinds
 from elvis.workflow.table import CURATOR, DRAFT, Transition
+from tests.kinds_support import support_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 TODAY = timezone.localdate()
@@ -184,6 +185,7 @@ def test_every_curator_transition_has_its_action_page(
     kind = KINDS[kind_name]
     row = kind.workflow.transitions[action]
     obj = make_request(kind, status=a_source(row))
+    support_for(kind).data_for(obj, action)  # what the action needs first (an ask to decline)
     client.force_login(curator_a)
 
     response = client.get(url(kind, "action", obj.pk, action, site=site))
@@ -192,7 +194,14 @@ def test_every_curator_transition_has_its_action_page(
     assert str(row.label) in response.text
     form = response.context["form"]
     own = row.form.base_fields if row.form else {}
-    assert set(form.fields) == {*own, "comment"}
+    per_item = {  # an ItemEntriesField's own inputs, item by item
+        f"{name}-{item.pk}-{part}"
+        for name, field in own.items()
+        if isinstance(field, ItemEntriesField)
+        for item in obj.items.all().outstanding()
+        for part in (("count", "note") if item.outstanding_count > 1 else ("note",))
+    }
+    assert set(form.fields) == {*own, *per_item, "comment"}
     assert form.fields["comment"].required == (action in REASON_REQUIRED)
     for name, field in own.items():
         if isinstance(field, ItemIdsField):

@@ -33,6 +33,12 @@ def item_ids(loan: LoanRequest) -> list[int]:
     return list(loan.items.order_by("pk").values_list("pk", flat=True))
 
 
+def asked(loan: LoanRequest) -> dict[str, str]:
+    """The loan's requester has asked for an extension (no form field of the action's)."""
+    LoanRequest.objects.filter(pk=loan.pk).update(extension_wanted_until=days(300))
+    return {}
+
+
 # action -> (status before, the form's fields for this loan, status after)
 ACTIONS = {
     "start_review": ("submitted", lambda loan: {}, "under_review"),
@@ -62,6 +68,16 @@ ACTIONS = {
         "dispatched",
     ),
     "extend": ("on_loan", lambda loan: {"due_date": days(200).isoformat()}, "on_loan"),
+    "decline_extension": (
+        "on_loan",
+        lambda loan: {"reason": "Needed for an exhibition.", **asked(loan)},
+        "on_loan",
+    ),
+    "record_return": (
+        "on_loan",
+        lambda loan: {"carrier": "DHL", "tracking_number": "JD0146000099"},
+        "on_loan",
+    ),
     "return_items": (
         "on_loan",
         lambda loan: {"items": item_ids(loan), "condition": "good"},
@@ -83,11 +99,12 @@ def test_every_curator_action_is_performed_through_its_admin_page(
     loan = make_loan(status=before, due_date=days(30))
     client.force_login(curator_a)
     page = url("action", loan.pk, action)
+    data = fields(loan)
 
     form = client.get(page)
     assert form.status_code == 200
     assert str(LOAN_WORKFLOW.transitions[action].label) in form.text
-    response = client.post(page, fields(loan))
+    response = client.post(page, data)
 
     assert response.status_code == 302, response.context["form"].errors
     assert response.url == url("change", loan.pk)
@@ -100,7 +117,7 @@ def test_every_curator_action_is_performed_through_its_admin_page(
         before,
         after,
     )
-    assert entry.comment == fields(loan).get("comment", "")
+    assert entry.comment == data.get("comment", "")
     assert messages_of(response) == [
         f"{loan.reference}: {LOAN_WORKFLOW.transitions[action].label} done; "
         f"the request is now {loan.get_status_display().lower()}."

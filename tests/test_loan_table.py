@@ -21,6 +21,7 @@ def test_the_table_has_the_contract_actions():
     assert set(LOAN_WORKFLOW.transitions) == {
         "submit", "start_review", "request_changes", "approve", "reject", "withdraw", "cancel",
         "dispatch", "confirm_receipt", "extend", "return_items", "close",
+        "request_extension", "decline_extension", "record_return",
     }  # fmt: skip
     assert LOAN_WORKFLOW.statuses == set(LoanStatus.values)
 

@@ -331,3 +331,37 @@ def test_delivered_demo_requests_have_their_package_and_the_researcher_was_told(
         ).count()
         == 2
     )
+
+
+def test_demo_loans_at_nhm_wait_on_its_curator_in_every_stage(seeded):
+    from loans.models import LoanRequest
+
+    loans = {loan.title: loan for loan in LoanRequest.objects.with_overdue()}
+    today = timezone.localdate()
+
+    assert len(loans) == 7
+    assert {loan.institution.code for loan in loans.values()} == {"NHM"}
+    statuses = sorted(loan.status for loan in loans.values())
+    assert statuses == sorted(
+        ["submitted", "approved", "dispatched", "on_loan", "on_loan", "partially_returned",
+         "closed"]
+    )  # fmt: skip
+    this_week = loans["Wing polymorphism in island ground beetles"]
+    assert this_week.status == "dispatched" and today < this_week.due_date <= today + timedelta(7)
+    assert loans["Larval morphology of Dytiscidae"].overdue
+    asked = loans["Type series of Nebria for a revision"]
+    assert asked.extension_pending and asked.extension_wanted_until > asked.due_date
+    lot = loans["Unsorted Staphylinidae from the Lisbon survey"].items.get(quantity=10)
+    assert (lot.returned_count, lot.returned_on) == (6, None)
+    late = loans["Bembidion of the Tagus estuary"]
+    assert late.returned_late and late.history.filter(action="close").exists()
+    for loan in loans.values():
+        assert loan.history.filter(action="submit").exists()  # through the workflow
+
+
+def test_demo_loans_are_made_once(seeded):
+    from loans.models import LoanRequest
+
+    before = list(LoanRequest.objects.order_by("pk").values_list("pk", "status"))
+    seed(specimens=300)
+    assert list(LoanRequest.objects.order_by("pk").values_list("pk", "status")) == before

@@ -535,7 +535,7 @@ class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             raise Http404(error.message) from error
         except ActionForbidden as error:
             raise PermissionDenied(error.message) from error
-        except InvalidTransition as error:
+        except (InvalidTransition, ActionConflict) as error:  # the state or the data moved on
             self.message_user(request, error.message, messages.ERROR)
             return HttpResponseRedirect(change_url)
 

@@ -159,6 +159,10 @@ class RequestKind:
     #: The kind's own pages (a module with ``urlpatterns``), served in its URL namespace
     #: beside the shared ones (e.g. the visit calendar).
     extra_urls: str = ""
+    #: What a curator should notice about how one of a requester's earlier requests went,
+    #: on the admin's requester panel (a loan overdue, or returned late), from the request's
+    #: own row (no query: the panel's cost stays flat); ``""`` when nothing.
+    outcome_warning: Callable[[Any], str | Promise] | None = None
     #: Mixins of the kind's own API endpoints (``@action``s), put before the shared viewset's
     #: class in the kind's viewset (e.g. digitisation's captures of an item).
     api_mixins: tuple[type, ...] = ()

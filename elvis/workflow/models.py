@@ -159,7 +159,11 @@ class AccessRequest(models.Model):
         return roles
 
     def allowed_actions(self, user) -> list[str]:
-        return self.workflow.allowed_from(self.status, self.actor_roles(user))
+        """What ``user`` may do now: the table's actions from the status for their roles,
+        less those the request's own data blocks (``Transition.blocked``)."""
+        rows = self.workflow.transitions
+        allowed = self.workflow.allowed_from(self.status, self.actor_roles(user))
+        return [action for action in allowed if not rows[action].is_blocked(self)]
 
     @property
     def is_editable_draft(self) -> bool:
@@ -315,6 +319,12 @@ class RequestItem(models.Model):
             "count": self.quantity,
             "description": described,
         }
+
+    @property
+    def outstanding_count(self) -> int:
+        """How many of the item an item-wise action may still take (a lot of 10 with 6 back:
+        4); all of it unless the kind's item model counts what is done."""
+        return self.quantity
 
 
 class ReferenceCounter(models.Model):

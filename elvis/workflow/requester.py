@@ -2,7 +2,8 @@
 
 A name and an e-mail say little; the ORCID iD (a link to the public record), the home
 institution and how the person's earlier requests to this institution ended (withdrawn,
-rejected, closed, a loan still out past its due date) tell a curator whom they deal with.
+rejected, closed, a loan still out past its due date or returned late) tell a curator whom
+they deal with.
 Earlier requests are those in the viewer's own queue (``in_queue_of``), of every kind: staff
 never learn here of requests made to other institutions.
 """
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext_lazy as _
 
 from .kinds import all_kinds
 
 if TYPE_CHECKING:
+    from .kinds import RequestKind
     from .models import AccessRequest
 
 #: Earlier requests shown per kind, newest first.
@@ -43,20 +44,19 @@ def _admin_change_url(obj: AccessRequest) -> str:
         return ""
 
 
-def warning(obj: AccessRequest) -> str:
-    """What a curator should notice about how a request went (today: a loan overdue)."""
-    if getattr(obj, "is_overdue", False):
-        return str(_("overdue since %(date)s") % {"date": obj.due_date})  # type: ignore[attr-defined]
-    return ""
+def _warning(kind: RequestKind, obj: AccessRequest) -> str:
+    """What a curator should notice about how a request went, as its kind says
+    (``RequestKind.outcome_warning``: a loan overdue, or returned late)."""
+    return str(kind.outcome_warning(obj)) if kind.outcome_warning else ""
 
 
 def earlier_requests(obj: AccessRequest, viewer: Any) -> list[EarlierRequest]:
     """The requester's other requests in ``viewer``'s queue, every kind, newest first."""
     found: list[EarlierRequest] = []
     for kind in all_kinds():
+        # The model's own rows: the kind's annotations and prefetches are not shown here.
         others = (
-            kind.queryset()
-            .in_queue_of(viewer)
+            kind.model.objects.in_queue_of(viewer)
             .filter(requester_id=obj.requester_id)
             .order_by("-created_at")
         )
@@ -70,7 +70,7 @@ def earlier_requests(obj: AccessRequest, viewer: Any) -> list[EarlierRequest]:
                 status=str(other.get_status_display()),
                 created_at=other.created_at,
                 url=_admin_change_url(other),
-                warning=warning(other),
+                warning=_warning(kind, other),
             )
             for other in others[:EARLIER_LIMIT]
         ]

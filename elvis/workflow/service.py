@@ -19,7 +19,7 @@ from elvis.transactions import atomic_with_outcome
 
 from . import events
 from .completeness import missing_for_submit
-from .errors import ActionForbidden, InvalidTransition, UnknownAction
+from .errors import ActionConflict, ActionForbidden, InvalidTransition, UnknownAction
 from .models import AccessRequest, HistoryEntry
 from .table import SUBMITTED, Transition
 
@@ -32,7 +32,8 @@ T = TypeVar("T")
 def check_allowed(request: AccessRequest, action: str, *, actor) -> Transition:
     """The table row for ``action`` if ``actor`` may perform it on ``request`` now.
 
-    Raises ``UnknownAction``, ``ActionForbidden`` or ``InvalidTransition``. ``perform`` runs it
+    Raises ``UnknownAction``, ``ActionForbidden``, ``InvalidTransition`` or, when the request's
+    own data blocks the action (``Transition.blocked``), ``ActionConflict``. ``perform`` runs it
     on the locked row; faces that show an action's form first run it to refuse early.
     """
     workflow = request.workflow
@@ -51,6 +52,8 @@ def check_allowed(request: AccessRequest, action: str, *, actor) -> Transition:
             status=request.status,
             allowed_actions=workflow.allowed_from(request.status, roles),
         )
+    if row.blocked is not None and (reason := row.blocked(request)):
+        raise ActionConflict(reason)
     return row
 
 
@@ -94,8 +97,8 @@ def perform_and_answer(
             raise ValidationError(missing)
         from_status = locked.status
         target = row.apply(locked, actor, cleaned) if row.apply else None
-        # The table gives every row a target, or an ``apply`` that returns one.
-        locked.status = cast(str, target or row.target)
+        # The table gives every row a target, or an ``apply`` that returns one, or keeps it.
+        locked.status = from_status if row.stays else cast(str, target or row.target)
         update_fields = ["status", "updated_at", *row.fields]
         if locked.status == SUBMITTED and locked.submitted_at is None:
             locked.submitted_at = timezone.now()

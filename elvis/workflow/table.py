@@ -63,6 +63,9 @@ def status_choices(name: str, *own: tuple[str, Promise]) -> Any:
 
 #: ``apply(request, actor, data)``: the action's own changes on the locked request.
 Apply = Callable[[Any, Any, dict[str, Any]], "str | None"]
+#: ``blocked(request)``: why the action cannot be done on this request now although its status
+#: allows it (e.g. no extension asked for to decline), or ``None`` when it can.
+Blocked = Callable[[Any], "StrOrPromise | None"]
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,12 @@ class Transition:
 
     ``requires_complete`` (the submission) first checks that every field a draft may leave
     empty is filled (``completeness.missing_for_submit``): a draft saves with a title alone.
+
+    ``stays`` marks an action that records something without moving the request on (a loan's
+    extension asked for, a return shipment): the status is unchanged, from any of ``sources``.
+    ``blocked`` refuses it, with its reason, where the request's own data forbids it though
+    its status allows it (one pending extension at a time): ``perform`` answers a conflict
+    (409), and the action is not among the request's ``allowed_actions``.
     """
 
     action: str
@@ -93,6 +102,11 @@ class Transition:
     fields: tuple[str, ...] = ()
     irreversible: bool = False
     requires_complete: bool = False
+    stays: bool = False
+    blocked: Blocked | None = None
+
+    def is_blocked(self, request: Any) -> bool:
+        return self.blocked is not None and bool(self.blocked(request))
 
     def clean(self, data: dict[str, Any]) -> dict[str, Any]:
         """Validate the action's input with its form; raises ``forms.ValidationError``."""
@@ -117,6 +131,8 @@ def transition(
     fields: Iterable[str] = (),
     irreversible: bool = False,
     requires_complete: bool = False,
+    stays: bool = False,
+    blocked: Blocked | None = None,
 ) -> Transition:
     return Transition(
         action=action,
@@ -130,6 +146,8 @@ def transition(
         fields=tuple(fields),
         irreversible=irreversible,
         requires_complete=requires_complete,
+        stays=stays,
+        blocked=blocked,
     )
 
 
@@ -174,11 +192,12 @@ class Workflow:
 
     def _onward(self, status: str) -> list[Transition]:
         """The rows that move a request on from ``status``: not withdrawing, which is always
-        open to the requester and is giving up rather than what is awaited."""
+        open to the requester and is giving up rather than what is awaited, nor actions that
+        record something and leave the status (``stays``)."""
         return [
             row
             for row in self.transitions.values()
-            if status in row.sources and row.target != WITHDRAWN
+            if status in row.sources and row.target != WITHDRAWN and not row.stays
         ]
 
     def waits_on_requester(self, status: str) -> bool:

@@ -26,10 +26,11 @@ class LoanItemSerializer(RequestItemSerializer):
         fields = (
             *RequestItemSerializer.ITEM_FIELDS,
             "returned_on",
+            "returned_count",
             "return_condition",
             "received_by",
         )
-        read_only_fields = ("returned_on", "return_condition", "received_by")
+        read_only_fields = ("returned_on", "returned_count", "return_condition", "received_by")
 
 
 class PermitSerializer(serializers.ModelSerializer):
@@ -72,6 +73,12 @@ class LoanRequestSerializer(AccessRequestSerializer):
             "original_due_date",
             "received_on",
             "returned_on",
+            "return_carrier",
+            "return_tracking_number",
+            "return_shipped_on",
+            "extension_wanted_until",
+            "extension_reason",
+            "extension_asked_on",
             "overdue",
             "items",
             "permits",

@@ -44,12 +44,11 @@ def _cases() -> list[tuple[str, str, str, str, int]]:
                     code = 409
                 cases.append((name, status, action, ACTOR[role], code))
             source = sorted(row.sources - {DRAFT}) or sorted(row.sources)
-            for other, code in (
-                (BYSTANDER[role], 403),
-                ("site_staff", 403),
-                ("coordinator_b", 404),
-                ("outsider", 404),
-            ):
+            others = [("site_staff", 403), ("coordinator_b", 404), ("outsider", 404)]
+            bystander = BYSTANDER[role]
+            if {v: k for k, v in ACTOR.items()}[bystander] not in row.roles:  # open to both sides
+                others.insert(0, (bystander, 403))
+            for other, code in others:
                 cases.append((name, source[0], action, other, code))
     return cases
 

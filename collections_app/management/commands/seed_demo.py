@@ -2,8 +2,9 @@
 
 Imports the 20 ELViS institutions and their facilities from ``data/elvis-inst-coll``, gives each
 a few collections suited to it, fills them with deterministic specimens of real taxa, sets up
-one account per role, and adds visits to NHM and MfN in every stage (``demo.visits``) and
-digitisation requests there, submitted, being imaged and delivered (``demo.digitisation``).
+one account per role, and adds visits to NHM and MfN in every stage (``demo.visits``),
+digitisation requests there, submitted, being imaged and delivered (``demo.digitisation``),
+and loans from NHM waiting on its curator in every stage (``demo.loans``).
 Idempotent: re-running creates nothing new and resets the demo passwords.
 """
 
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from collections_app.demo.accounts import ACCOUNTS, DEMO_PASSWORD, ensure_account
 from collections_app.demo.digitisation import seed_digitisation
+from collections_app.demo.loans import seed_loans
 from collections_app.demo.plans import INSTITUTIONS, PLANS
 from collections_app.demo.specimens import demo_specimens
 from collections_app.demo.visits import quiet_transitions, seed_visits
@@ -59,10 +61,11 @@ class Command(BaseCommand):
             tokens = {a.email: ensure_account(a, institutions) for a in ACCOUNTS}
             visits, unbooked = seed_visits(institutions)
             digitisations = seed_digitisation(institutions)
+            loans = seed_loans(institutions)
         self.stdout.write(
             _(
                 "Demo registry: %(i)d institutions, %(c)d collections, %(s)d new specimens, "
-                "%(v)d new visits, %(d)d new digitisation requests."
+                "%(v)d new visits, %(d)d new digitisation requests, %(l)d new loans."
             )
             % {
                 "i": len(institutions),
@@ -70,6 +73,7 @@ class Command(BaseCommand):
                 "s": new,
                 "v": visits,
                 "d": digitisations,
+                "l": loans,
             }
         )
         for warning in unbooked:

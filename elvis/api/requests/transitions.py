@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,7 +21,7 @@ from rest_framework.utils.serializer_helpers import ReturnDict
 
 from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
 from elvis.workflow.comments import MAX_LENGTH as COMMENT_MAX_LENGTH
-from elvis.workflow.fields import ItemIdsField
+from elvis.workflow.fields import ItemEntriesField, ItemIdsField
 from elvis.workflow.kinds import RequestKind
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.service import perform_and_answer
@@ -38,6 +38,42 @@ else:
     _ViewSetBase = object
 
 FieldFactory = Callable[..., serializers.Field]
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 1, "description": "An item's id: all of it."},
+            {
+                "type": "object",
+                "required": ["item"],
+                "additionalProperties": False,
+                "properties": {
+                    "item": {"type": "integer", "minimum": 1},
+                    "count": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "nullable": True,
+                        "description": "How many (of a lot); left out: all that is outstanding.",
+                    },
+                    "note": {"type": "string", "maxLength": 255},
+                },
+            },
+        ]
+    }
+)
+class ItemEntryField(serializers.Field):
+    """One entry of an ``ItemEntriesField``: an item's id, or an object with its own input.
+    Passed through as given: the action's form checks it (400 with the reason)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, int | dict) or isinstance(data, bool):
+            raise serializers.ValidationError(_("Give an item id or an object with its item."))
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
 
 #: How an action form's field is typed in the API (JSON type and schema), looked up along the
 #: form field's class hierarchy. The form still validates the value inside ``perform``.
@@ -63,6 +99,7 @@ FORM_FIELD_TYPES: dict[type[forms.Field], FieldFactory] = {
     forms.ModelMultipleChoiceField: lambda f, **kw: serializers.ListField(
         child=serializers.IntegerField(), **kw
     ),
+    ItemEntriesField: lambda f, **kw: serializers.ListField(child=ItemEntryField(), **kw),
     ItemIdsField: lambda f, **kw: serializers.ListField(
         child=serializers.IntegerField(min_value=1), **kw
     ),
@@ -135,7 +172,7 @@ def _transition_endpoint(
             when=_("From"),
             sources=sources,
             to=_("To"),
-            target=row.target or _("depends on the input"),
+            target=_("unchanged") if row.stays else row.target or _("depends on the input"),
         ),
         request=body,
         parameters=IDEMPOTENCY_PARAMETERS,
