@@ -331,3 +331,12 @@ def test_delivered_demo_requests_have_their_package_and_the_researcher_was_told(
         ).count()
         == 2
     )
+
+
+def test_nhm_collections_state_loan_terms_and_one_is_closed_to_requests(seeded):
+    nhm = Collection.objects.filter(institution__code="NHM")
+
+    assert nhm.filter(code="ENT", loan_max_days=180).exclude(loan_conditions="").exists()
+    assert nhm.filter(loan_permits_required=True).exists()
+    assert list(nhm.filter(accepting_requests=False).values_list("code", flat=True)) == ["HERB"]
+    assert Collection.objects.filter(accepting_requests=False).count() == 1
