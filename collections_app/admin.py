@@ -15,7 +15,9 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Count, Model, QuerySet, URLField
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from elvis.admin import NotFoundOutsideScope, is_autocomplete, may_use_admin
 
@@ -193,6 +195,7 @@ class CollectionInline(InstitutionScoped, admin.TabularInline):
         "accepts_loans",
         "accepts_visits",
         "accepts_digitisation",
+        "accepting_requests",
     )
     extra = 0
     show_change_link = True
@@ -270,6 +273,7 @@ class CollectionAdmin(InstitutionScopedAdmin):
         "accepts_loans",
         "accepts_visits",
         "accepts_digitisation",
+        "accepting_requests",
     )
     list_select_related = ("institution",)
     search_fields = ("code", "name", "discipline", "taxonomic_scope", "institution__code")
@@ -279,8 +283,71 @@ class CollectionAdmin(InstitutionScopedAdmin):
         "accepts_loans",
         "accepts_visits",
         "accepts_digitisation",
+        "accepting_requests",
     )
     autocomplete_fields = ("curators",)
+    actions = ("stop_accepting_requests", "accept_requests_again")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "institution",
+                    "code",
+                    "name",
+                    "discipline",
+                    "taxonomic_scope",
+                    "preservation_types",
+                    "specimen_count",
+                    "digitised_count",
+                    "description",
+                    "contact_email",
+                    "curators",
+                    "grscicoll_key",
+                )
+            },
+        ),
+        (
+            _("Access"),
+            {
+                "fields": (
+                    "accepting_requests",
+                    "accepts_loans",
+                    "accepts_visits",
+                    "accepts_digitisation",
+                )
+            },
+        ),
+        (
+            _("Loan terms"),
+            {"fields": ("loan_max_days", "loan_conditions", "loan_permits_required")},
+        ),
+    )
+
+    @admin.action(
+        description=_("Stop accepting requests (instead of deleting)"),
+        permissions=("change",),
+    )
+    def stop_accepting_requests(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_accepting(request, queryset, accepting=False)
+
+    @admin.action(description=_("Accept requests again"), permissions=("change",))
+    def accept_requests_again(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._set_accepting(request, queryset, accepting=True)
+
+    def _set_accepting(self, request: HttpRequest, queryset: QuerySet, *, accepting: bool) -> None:
+        """Only the collections the user may edit (curators see, coordinators edit)."""
+        editable = [
+            c.pk for c in queryset.select_related("institution") if can_edit(request.user, c)
+        ]
+        changed = Collection.objects.filter(pk__in=editable).update(
+            accepting_requests=accepting, updated_at=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d collection changed.", "%(count)d collections changed.", changed)
+            % {"count": changed},
+        )
 
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "curators" and not is_site_staff(request.user):

@@ -116,6 +116,38 @@ class Collection(TimeStamped):
     accepts_loans = models.BooleanField(_("accepts loan requests"), default=True)
     accepts_visits = models.BooleanField(_("accepts visits"), default=True)
     accepts_digitisation = models.BooleanField(_("accepts digitisation requests"), default=True)
+    accepting_requests = models.BooleanField(
+        _("accepting requests"),
+        default=True,
+        help_text=_(
+            "Untick to stop accepting new requests of every kind (e.g. while the collection "
+            "moves): it leaves the request forms, and drafts that name it cannot be submitted. "
+            "Requests already made are kept; a collection they refer to cannot be deleted."
+        ),
+    )
+    loan_max_days = models.PositiveIntegerField(
+        _("longest loan (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("The longest loan period a researcher may ask for; empty: no limit."),
+    )
+    loan_conditions = models.TextField(
+        _("loan conditions"),
+        blank=True,
+        help_text=_(
+            "Shown to researchers on the collection's page and beside the loan form, e.g. "
+            "handling, packing, return and acknowledgement rules."
+        ),
+    )
+    loan_permits_required = models.BooleanField(
+        _("loans need permits"),
+        default=False,
+        help_text=_(
+            "A loan from this collection is submitted only with at least one permit (CITES, "
+            "Nagoya/ABS …), its number, issuing authority and document."
+        ),
+    )
     grscicoll_key = models.CharField(_("GRSciColl key"), max_length=64, blank=True)
 
     class Meta:
@@ -133,6 +165,10 @@ class Collection(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.institution.code}:{self.code} — {self.name}"
+
+    @property
+    def has_loan_terms(self) -> bool:
+        return bool(self.loan_max_days or self.loan_conditions or self.loan_permits_required)
 
 
 class Facility(TimeStamped):
@@ -154,7 +190,14 @@ class Facility(TimeStamped):
     daily_capacity = models.PositiveIntegerField(
         _("daily capacity"), default=1, help_text=_("Visitor places per day.")
     )
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_(
+            "Untick to stop accepting visits to it: it leaves the visit form and the public "
+            "pages. A facility visits refer to cannot be deleted."
+        ),
+    )
 
     class Meta:
         ordering = ["institution__code", "name"]

@@ -6,13 +6,18 @@ children prefetched), so the pages stay fast on the full registry; the query-cou
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView, ListView
 from django_countries.fields import Country
+
+from elvis.workflow.kinds import all_kinds
 
 from .models import Collection, Facility, Institution, Specimen
 
@@ -32,6 +37,26 @@ SPECIMEN_PAGE_SIZE = 20
 def web_link(value: str) -> str:
     """``value`` if it is an http(s) URL, else "": only web addresses may become hrefs."""
     return value if value.startswith(("https://", "http://")) else ""
+
+
+def request_entries(
+    institution: Institution, collections: Iterable[Collection], *, preselect: bool = False
+) -> list[dict[str, str]]:
+    """The public pages' ways in: for each registered kind that one of ``collections`` takes
+    now (``RequestKind.offers``), its "Request a loan" link to the new-request form with the
+    institution chosen (and, with ``preselect``, the one collection ticked)."""
+    collections = list(collections)
+    entries = []
+    for kind in all_kinds():
+        offering = [collection for collection in collections if kind.offers(collection)]
+        if not offering:
+            continue
+        params = {"institution": institution.pk}
+        if preselect:
+            params["collection"] = offering[0].pk
+        url = f"{reverse(f'{kind.url_namespace}:create')}?{urlencode(params)}"
+        entries.append({"label": kind.ask_label, "url": url})
+    return entries
 
 
 class ForgivingPaginationMixin(_ListBase):
@@ -108,6 +133,7 @@ class InstitutionDetailView(DetailView):
             )
             if value
         ]
+        context["request_entries"] = request_entries(institution, institution.collections.all())
         return context
 
 
@@ -120,11 +146,25 @@ class CollectionDetailView(DetailView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
+        collection: Collection = self.object
         q = self.request.GET.get("q", "").strip()
-        specimens = Specimen.objects.filter(collection=self.object).order_by("catalog_number")
+        catalogue = Specimen.objects.filter(collection=collection).order_by("catalog_number")
+        specimens = catalogue
         if q:
             # The exact catalogue number hits the (collection, catalog_number) unique index.
             specimens = specimens.filter(Q(catalog_number=q) | Q(scientific_name__istartswith=q))
         page = Paginator(specimens, SPECIMEN_PAGE_SIZE).get_page(self.request.GET.get("page"))
-        context.update(q=q, page_obj=page, specimens=page.object_list)
+        # ``specimen_count`` is the whole collection (from GRSciColl or the institution); the
+        # catalogue holds the specimens imported into ELViS, usually far fewer.
+        catalogued = catalogue.count() if q else page.paginator.count
+        context.update(
+            q=q,
+            page_obj=page,
+            specimens=page.object_list,
+            catalogued=catalogued,
+            uncatalogued=max((collection.specimen_count or 0) - catalogued, 0),
+            institution_website=web_link(collection.institution.website),
+            request_entries=request_entries(collection.institution, [collection], preselect=True),
+            specimens_api=reverse("api-specimen-list") + f"?collection={collection.pk}",
+        )
         return context

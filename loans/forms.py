@@ -20,6 +20,7 @@ from elvis.workflow.pages.editor import RequestEditor, RequestForm
 from elvis.workflow.pages.forms import OptionalValidationMixin
 
 from .models import LoanRequest, Permit
+from .policy import period_errors
 
 # The history of the loan's due date: asks for more time, and their answers.
 EXTENSION_ACTIONS = ("request_extension", "extend", "decline_extension")
@@ -52,6 +53,8 @@ class LoanRequestForm(RequestForm):
         start, end = data.get("requested_start"), data.get("requested_end")
         if start and end and end < start:
             self.add_error("requested_end", _("The end of the loan period is before its start."))
+        for field, messages in period_errors(data.get("collections") or (), start, end).items():
+            self.add_error(field, messages)
         return data
 
 
@@ -128,6 +131,11 @@ class LoanRequestEditor(RequestEditor):
             form_kwargs={"validate": validate, "uploaded_by": self.requester},
         )
         return {"permits": self.permits}
+
+    def extra_context(self, *, pressed: str | None) -> dict[str, Any]:
+        """The terms of the collections offered, beside their choice."""
+        offered = self.form.fields["collections"].queryset  # type: ignore[attr-defined]
+        return {"loan_terms": [c for c in offered if c.has_loan_terms]}
 
     @classmethod
     def timeline_context(cls, access_request: LoanRequest, *, history: list) -> dict[str, Any]:

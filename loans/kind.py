@@ -31,6 +31,7 @@ LOAN = register(
         description=_(
             "Specimen loans: the researcher's request, its review, shipment, receipt and return."
         ),
+        ask=_("Request a loan"),
         serializer=LoanRequestSerializer,
         editor=LoanRequestEditor,
         items=LoanItem,

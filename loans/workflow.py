@@ -22,6 +22,7 @@ from elvis.workflow.fields import ItemEntriesField
 from elvis.workflow.table import CURATOR, REQUESTER, transition
 
 from .models import ACTIVE_STATUSES, OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
+from .policy import period_errors, permit_errors
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -122,10 +123,12 @@ class ReturnItemsForm(forms.Form):
 
 
 def check_complete(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
-    """A loan can be submitted only when it says what, when, where to, and from which collection."""
+    """A loan can be submitted only when it says what, when, where to, and from which collection,
+    within the collections' terms (``policy``)."""
     errors: dict[str, list[StrOrPromise]] = {}
     items = list(loan.items.select_related("specimen"))
-    collection_ids = set(loan.collections.values_list("pk", flat=True))
+    collections = list(loan.collections.all())
+    collection_ids = {collection.pk for collection in collections}
     if not items:
         errors["items"] = [_("Add at least one specimen or described lot.")]
     if not collection_ids:
@@ -142,6 +145,9 @@ def check_complete(loan: LoanRequest, actor: Any, data: dict[str, Any]) -> None:
     start, end = loan.requested_start, loan.requested_end
     if start is not None and end is not None and end < start:
         errors["requested_end"] = [_("The end of the loan period is before its start.")]
+    else:
+        errors.update(period_errors(collections, start, end))
+    errors.update(permit_errors(collections, loan.permits.all()))
     if errors:
         raise ValidationError(errors)
 

@@ -365,3 +365,12 @@ def test_demo_loans_are_made_once(seeded):
     before = list(LoanRequest.objects.order_by("pk").values_list("pk", "status"))
     seed(specimens=300)
     assert list(LoanRequest.objects.order_by("pk").values_list("pk", "status")) == before
+
+
+def test_nhm_collections_state_loan_terms_and_one_is_closed_to_requests(seeded):
+    nhm = Collection.objects.filter(institution__code="NHM")
+
+    assert nhm.filter(code="ENT", loan_max_days=180).exclude(loan_conditions="").exists()
+    assert nhm.filter(loan_permits_required=True).exists()
+    assert list(nhm.filter(accepting_requests=False).values_list("code", flat=True)) == ["HERB"]
+    assert Collection.objects.filter(accepting_requests=False).count() == 1

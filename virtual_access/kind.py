@@ -51,6 +51,7 @@ DIGITISATION = register(
         workflow=DIGITISATION_WORKFLOW,
         prefix="DIG",
         accepts_flag="accepts_digitisation",
+        ask=_("Request digitisation"),
         description=_(
             "Digitisation on demand: the researcher's request, its estimate, the imaging "
             "pipeline and the delivery package."

@@ -134,6 +134,23 @@ class DigitisationRequest(core.AccessRequest):
         ]
 
 
+class DigitisationRequestCollection(core.RequestCollection):
+    """A collection the digitisation request asks for (see ``core.RequestCollection``)."""
+
+    # The former automatic many-to-many table, kept with its rows (a state-only migration).
+    request = models.ForeignKey(
+        DigitisationRequest,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_column="digitisationrequest_id",
+    )
+
+    class Meta(core.RequestCollection.Meta):
+        db_table = "virtual_access_digitisationrequest_collections"
+        verbose_name = _("digitisation request")
+        verbose_name_plural = _("digitisation requests")
+
+
 class ItemStatus(models.TextChoices):
     PENDING = "pending", _("pending")
     CAPTURED = "captured", _("captured")

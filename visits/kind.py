@@ -71,6 +71,7 @@ VISIT = register(
         workflow=VISIT_WORKFLOW,
         prefix="VISIT",
         accepts_flag="accepts_visits",
+        ask=_("Request a visit"),
         description=_(
             "Collection visits: the team's application, its review, the booking of facility "
             "places, completion and the report."

@@ -65,13 +65,19 @@ def period_errors(
 
 
 def team_errors(institution: Institution, facilities, visitors: int) -> list[StrOrPromise]:
-    """Facilities of another institution, or smaller than the team on every day."""
+    """Facilities of another institution, not receiving visitors now, or smaller than the team
+    on every day."""
     errors: list[StrOrPromise] = []
     for facility in facilities:
         if facility.institution_id != institution.pk:
             errors.append(
                 _("%(facility)s is not a facility of %(institution)s.")
                 % {"facility": facility.name, "institution": institution.code}
+            )
+        elif not facility.is_active:
+            errors.append(
+                _("%(facility)s is not accepting visits at the moment.")
+                % {"facility": facility.name}
             )
         elif visitors > facility.daily_capacity:
             errors.append(

@@ -7,16 +7,17 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 
 from __future__ import annotations
 
-from typing import ClassVar, cast
+from collections import Counter
+from typing import TYPE_CHECKING, ClassVar, cast
 
-from django.db.models import Count
+from django.db.models import Count, Model, ProtectedError
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +27,11 @@ from collections_app.models import Collection, Facility, Institution, Specimen
 from collections_app.scoping import can_edit_institution_id
 from collections_app.search import order_specimens
 from elvis.api.pagination import KeysetPagination
+from elvis.api.requests.errors import ErrorDetailSerializer
 from visits.capacity import Availability
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 from .filtersets import (
     CollectionFilterSet,
@@ -46,6 +51,19 @@ from .serializers import (
 )
 
 
+class StillReferenced(APIException):
+    """409: requests (or other records) refer to the object, so it is kept."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "referenced"
+
+
+def referenced_by(error: ProtectedError) -> str:
+    """What refers to the object a deletion was refused for: "loan requests: 2, …"."""
+    counts = Counter(str(type(row)._meta.verbose_name_plural) for row in error.protected_objects)
+    return ", ".join(f"{name}: {count}" for name, count in sorted(counts.items()))
+
+
 class RegistryViewSet(viewsets.ModelViewSet):
     """Public reads; writes by site staff and the owning institution's coordinators."""
 
@@ -53,6 +71,34 @@ class RegistryViewSet(viewsets.ModelViewSet):
     # Ordering is a validated filter of each FilterSet: DRF's OrderingFilter ignores unknown fields.
     filter_backends = [DjangoFilterBackend]
     staff_only_actions: ClassVar[frozenset[str]] = frozenset()
+    #: What to do instead of deleting a record that requests refer to.
+    instead_of_deleting: ClassVar[StrOrPromise] = ""
+
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorDetailSerializer,
+                description=_(
+                    "Requests or other records refer to it: it is kept, and `detail` says what "
+                    "refers to it and what to do instead."
+                ),
+            ),
+        }
+    )
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Model) -> None:
+        """Nothing that requests refer to is deleted: Django's collector refuses it (PROTECT)
+        before deleting anything, and the caller learns why (409)."""
+        try:
+            instance.delete()
+        except ProtectedError as error:
+            detail = _("It cannot be deleted: %(references)s refer to it.") % {
+                "references": referenced_by(error)
+            }
+            raise StillReferenced(f"{detail} {self.instead_of_deleting}".strip()) from error
 
     # The serializers of this viewset are RegistrySerializers.
     def perform_create(self, serializer: BaseSerializer) -> None:
@@ -92,6 +138,7 @@ class CollectionViewSet(RegistryViewSet):
     )
     serializer_class = CollectionSerializer
     filterset_class = CollectionFilterSet
+    instead_of_deleting = _("Set accepting_requests to false to stop accepting requests.")
 
 
 class FacilityViewSet(RegistryViewSet):
@@ -104,6 +151,7 @@ class FacilityViewSet(RegistryViewSet):
     )
     serializer_class = FacilitySerializer
     filterset_class = FacilityFilterSet
+    instead_of_deleting = _("Set is_active to false to stop accepting visits.")
 
     @extend_schema(
         summary=_("A facility's free visitor places per day"),

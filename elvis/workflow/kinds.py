@@ -145,6 +145,8 @@ class RequestKind:
     event_phrases: Mapping[str, str | Promise] = field(default_factory=dict)
     #: What the kind is, for its API documentation.
     description: str | Promise = ""
+    #: The public pages' link to a new request ("Request a loan"); default "New <label>".
+    ask: str | Promise = ""
     #: Annotations and prefetches every face applies (e.g. a derived ``overdue`` flag).
     annotate: Callable[[Any], AccessRequestQuerySet] | None = None
     #: Audiences of the kind's own that a reminder's ``to`` may name besides the requester and
@@ -189,6 +191,20 @@ class RequestKind:
     def statuses(self) -> list[tuple[str, str]]:
         choices = self.model._meta.get_field("status").choices
         return list(cast("Iterable[tuple[str, str]]", choices))
+
+    @property
+    def ask_label(self) -> str:
+        return str(self.ask or _("New %(thing)s") % {"thing": self.label})
+
+    def offered(self, path: str = "") -> Q:
+        """The collections that take this kind's requests now: they offer it (the kind's
+        ``accepts_flag``) and accept requests at all (``accepting_requests``). ``path`` leads
+        from the queried model to the collection (``"collections__"`` from institutions)."""
+        return Q(**{f"{path}{self.accepts_flag}": True, f"{path}accepting_requests": True})
+
+    def offers(self, collection: Any) -> bool:
+        """``offered()`` for one collection in memory (e.g. prefetched), without a query."""
+        return bool(getattr(collection, self.accepts_flag) and collection.accepting_requests)
 
     def next_step(self, status: str) -> str:
         step = self.next_steps.get(status) or COMMON_NEXT_STEPS.get(status)

@@ -66,6 +66,31 @@ def handles_requests(user) -> bool:
     return is_site_staff(user) or bool(handled_institution_ids(user))
 
 
+class RequestCollectionsField(models.ManyToManyField):
+    """A request's collections, through its kind's own ``<Model>Collection`` row model.
+
+    The rows are explicit (``RequestCollection``) so that Django's deletion collector sees
+    them: a collection that requests ask for cannot be deleted (the admin shows its protected
+    page, the API answers 409) instead of silently losing the rows of an automatic table. A
+    kind's app declares the row model beside its request model; one missing is reported at
+    start-up (fields.E331).
+    """
+
+    def contribute_to_class(  # type: ignore[override]  # the stubs lack Django's **kwargs
+        self, cls: type[models.Model], name: str, **kwargs: Any
+    ) -> None:
+        if not cls._meta.abstract:
+            # A lazy reference, resolved like a ``through="app.Model"`` argument.
+            through = f"{cls._meta.app_label}.{cls.__name__}Collection"
+            self.remote_field.through = through  # type: ignore[assignment]
+        super().contribute_to_class(cls, name, **kwargs)
+
+    def deconstruct(self) -> Any:
+        # Plain in migrations: the through model is named there.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.ManyToManyField", args, kwargs
+
+
 class AccessRequest(models.Model):
     """What a researcher asks for; ``status`` is written by ``workflow.service.perform`` only."""
 
@@ -82,7 +107,7 @@ class AccessRequest(models.Model):
         related_name="%(class)ss",
         verbose_name=_("institution"),
     )
-    collections = models.ManyToManyField(
+    collections = RequestCollectionsField(
         "collections_app.Collection", related_name="%(class)ss", verbose_name=_("collections")
     )
     title = models.CharField(_("title"), max_length=200)
@@ -169,6 +194,34 @@ class AccessRequest(models.Model):
     def is_editable_draft(self) -> bool:
         """Requesters edit the request's content only while it is a draft or sent back."""
         return self.status in ("draft", "changes_requested")
+
+
+class RequestCollection(models.Model):
+    """One collection one request asks for: the row behind ``AccessRequest.collections``.
+
+    A kind's app subclasses it with the foreign key to its request, named ``request``
+    (``class LoanRequestCollection(RequestCollection)``). The collection is protected: a
+    collection requests refer to is closed to new requests (``accepting_requests``), never
+    deleted, so no request loses what it asked for.
+    """
+
+    collection = models.ForeignKey(
+        "collections_app.Collection",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("collection"),
+    )
+
+    if TYPE_CHECKING:
+        # The kind's concrete row model adds the foreign key to its request.
+        request: Any
+
+    class Meta:
+        abstract = True
+        unique_together = [("request", "collection")]
+
+    def __str__(self) -> str:
+        return f"{self.request.reference} — {self.request.title}"
 
 
 class ImmutableRow(models.Model):

@@ -21,6 +21,7 @@ from . import events
 from .completeness import missing_for_submit
 from .errors import ActionConflict, ActionForbidden, InvalidTransition, UnknownAction
 from .models import AccessRequest, HistoryEntry
+from .offers import closed_collections
 from .table import SUBMITTED, Transition
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,10 @@ def perform_and_answer(
         locked = cast("R", model.objects.select_for_update().get(pk=request.pk))
         row = check_allowed(locked, action, actor=actor)
         cleaned = row.clean(data)
-        if row.requires_complete and (missing := missing_for_submit(locked)):
-            raise ValidationError(missing)
+        if row.requires_complete and (
+            refused := {**missing_for_submit(locked), **closed_collections(locked)}
+        ):
+            raise ValidationError(refused)
         from_status = locked.status
         target = row.apply(locked, actor, cleaned) if row.apply else None
         # The table gives every row a target, or an ``apply`` that returns one, or keeps it.

@@ -53,7 +53,8 @@ class FacilitySummarySerializer(serializers.ModelSerializer):
 class VisitFacilitySerializer(serializers.ModelSerializer):
     facility = SummaryRelatedField(
         summary=FacilitySummarySerializer,
-        queryset=Facility.objects.filter(is_active=True),
+        # Inactive ones too, so that choosing one says why it is refused (``team_errors``).
+        queryset=Facility.objects.all(),
         help_text=_("A facility of the institution (its id when writing)."),
     )
     instruments = serializers.PrimaryKeyRelatedField(

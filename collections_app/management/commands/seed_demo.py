@@ -25,6 +25,7 @@ from collections_app.demo.digitisation import seed_digitisation
 from collections_app.demo.loans import seed_loans
 from collections_app.demo.plans import INSTITUTIONS, PLANS
 from collections_app.demo.specimens import demo_specimens
+from collections_app.demo.terms import apply_nhm_terms
 from collections_app.demo.visits import quiet_transitions, seed_visits
 from collections_app.models import Collection, Institution, Specimen
 
@@ -62,6 +63,8 @@ class Command(BaseCommand):
             visits, unbooked = seed_visits(institutions)
             digitisations = seed_digitisation(institutions)
             loans = seed_loans(institutions)
+            # Last: the demo's own requests were made while every collection was open.
+            apply_nhm_terms(institutions["NHM"])
         self.stdout.write(
             _(
                 "Demo registry: %(i)d institutions, %(c)d collections, %(s)d new specimens, "

@@ -16,6 +16,7 @@ from collections_app.models import Collection, Institution, Specimen
 from elvis.api.fields import PersonSerializer, SummaryRelatedField
 from elvis.workflow.kinds import kind_of
 from elvis.workflow.models import AccessRequest
+from elvis.workflow.offers import not_accepting_message
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -117,7 +118,8 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     """What every kind shows (DESIGN.md §3), the rule for its collections, and its items.
 
     A kind's serializer lists ``COMMON_FIELDS``, its own fields and ``TRAIL_FIELDS`` in its Meta.
-    Collections must belong to the institution and carry the kind's ``accepts_flag``. A kind
+    Collections must belong to the institution and take the kind's requests now
+    (``RequestKind.offers``; a stored choice that stopped is reported at submission). A kind
     with items declares ``items = <its RequestItemSerializer>(many=True, required=False)``:
     they are checked against the chosen collections and replaced as a whole when sent.
     """
@@ -168,8 +170,10 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         attrs = super().validate(attrs)
         institution = self._value(attrs, "institution")
         collections = attrs.get("collections")
+        sent = collections is not None
         if collections is None and self.instance is not None:
             collections = list(self.instance.collections.all())
+        kind = kind_of(self.Meta.model)
         errors = []
         for collection in collections or ():
             if collection.institution_id != institution.pk:
@@ -177,11 +181,13 @@ class AccessRequestSerializer(serializers.ModelSerializer):
                     _("%(collection)s is not a collection of %(institution)s.")
                     % {"collection": collection.code, "institution": institution.code}
                 )
-            elif not getattr(collection, kind_of(self.Meta.model).accepts_flag):
+            elif not getattr(collection, kind.accepts_flag):
                 errors.append(
                     _("%(collection)s does not take this kind of request.")
                     % {"collection": collection.code}
                 )
+            elif sent and not collection.accepting_requests:
+                errors.append(not_accepting_message([collection], kind.label_plural))
         field_errors: dict[str, Any] = {"collections": errors} if errors else {}
         if "items" in self.fields and ("items" in attrs or "collections" in attrs):
             item_errors = self._item_errors(attrs)

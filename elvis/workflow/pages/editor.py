@@ -21,15 +21,16 @@ from typing import TYPE_CHECKING, Any, cast
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models import Specimen
+from collections_app.models import Collection, Specimen
 from elvis.workflow.errors import ActionConflict
 from elvis.workflow.kinds import kind_of
 
 from ..action_form import use_date_inputs
 from ..completeness import FIXED_FIELDS, required_to_submit
+from ..offers import not_accepting_message
 from .forms import OptionalValidationMixin, messages_by_field, name_and_code
 from .items import (
     described_lots,
@@ -91,14 +92,21 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
         self.kind = kind_of(self._meta.model)
         needed = set(required_to_submit(self.kind.model))
         self.required_to_submit = {name for name in self.fields if name in needed}
+        self.draft = draft
         if draft:  # a field left out keeps its model default
             for name, field in self.fields.items():
                 field.required = name == "title"
-        offered = institution.collections.filter(**{self.kind.accepts_flag: True})
+        # A draft keeps the collections it names that stopped accepting since: shown, marked,
+        # and refused at submission (``clean``) rather than silently dropped.
+        kept = (
+            list(self.instance.collections.values_list("pk", flat=True)) if self.instance.pk else []
+        )
         collections = cast("forms.ModelMultipleChoiceField", self.fields["collections"])
-        collections.queryset = offered.order_by("name", "pk")
+        collections.queryset = institution.collections.filter(
+            self.kind.offered() | Q(pk__in=kept)
+        ).order_by("name", "pk")
         # The choice labels (the stubs declare a method; Django reads the attribute either way).
-        collections.label_from_instance = name_and_code  # type: ignore[method-assign]
+        collections.label_from_instance = self.collection_label  # type: ignore[method-assign,assignment]
         if not collections.help_text:
             collections.help_text = _("Only the collections that accept %(things)s are listed.") % {
                 "things": self.kind.label_plural
@@ -107,15 +115,24 @@ class RequestForm(OptionalValidationMixin, forms.ModelForm):
             del self.fields["specimens"]
         else:
             specimens = cast("forms.ModelMultipleChoiceField", self.fields["specimens"])
-            specimens.queryset = Specimen.objects.filter(collection__in=offered)
+            specimens.queryset = Specimen.objects.filter(collection__in=collections.queryset)
             if self.instance.pk and not self.is_bound:
                 self.initial["specimens"] = saved_specimen_ids(self.instance)
         use_date_inputs(self.fields)
         self.order_fields(SHARED_FIELDS)
 
+    def collection_label(self, collection: Collection) -> str:
+        label = name_and_code(collection)
+        if self.kind.offers(collection):
+            return label
+        return _("%(collection)s — not accepting requests at the moment") % {"collection": label}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}  # a form's clean() returns its cleaned_data
         chosen = data.get("collections")
+        closed = [c for c in chosen or () if not self.kind.offers(c)]
+        if closed and not self.draft:
+            self.add_error("collections", not_accepting_message(closed, self.kind.label_plural))
         if chosen is not None and data.get("specimens"):
             foreign = foreign_specimens(data["specimens"], chosen)
             if foreign:
@@ -230,6 +247,7 @@ class RequestEditor:
         validate: bool = True,
         bind_rows: bool = True,
         draft: bool = False,
+        initial: dict[str, Any] | None = None,
     ) -> None:
         self.kind, self.requester, self.institution = kind, requester, institution
         self.instance = instance or kind.model(requester=requester, institution=institution)
@@ -241,6 +259,7 @@ class RequestEditor:
             institution=institution,
             validate=validate,
             draft=draft,
+            initial=initial,
         )
         rows = {"data": data, "files": files} if bind_rows else {}
         self.lots = None

@@ -57,25 +57,41 @@ class OptionalValidationMixin(_FormBase):
 
 
 class InstitutionChoiceForm(forms.Form):
-    """Step one of a new request: an institution with a collection that accepts the kind."""
+    """Step one of a new request: an institution with a collection that takes the kind's
+    requests now, and optionally one of those collections to start with (the public pages'
+    "Request a loan" links: ``?institution=<id>&collection=<id>``)."""
 
     institution = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.none(), empty_label=_("— choose —")
     )
+    collection = forms.ModelChoiceField(
+        queryset=Collection.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, kind: RequestKind, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.kind = kind
         field = cast("forms.ModelChoiceField", self.fields["institution"])
         field.queryset = (
-            Institution.objects.filter(**{f"collections__{kind.accepts_flag}": True})
-            .distinct()
-            .order_by("name")
+            Institution.objects.filter(kind.offered("collections__")).distinct().order_by("name")
         )
         # The choice labels (the stubs declare a method; Django reads the attribute either way).
         field.label_from_instance = name_and_code  # type: ignore[method-assign]
         field.error_messages["invalid_choice"] = _(
             "This institution does not accept %(things)s."
         ) % {"things": kind.label_plural}
+        collection = cast("forms.ModelChoiceField", self.fields["collection"])
+        collection.queryset = Collection.objects.filter(kind.offered())
+        collection.error_messages["invalid_choice"] = _(
+            "This collection does not accept %(things)s at the moment."
+        ) % {"things": kind.label_plural}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
+        institution, collection = data.get("institution"), data.get("collection")
+        if institution and collection and collection.institution_id != institution.pk:
+            self.add_error("collection", _("This collection is not one of the institution's."))
+        return data
 
 
 class StatusFilterForm(forms.Form):

@@ -124,7 +124,7 @@ class SpecimenSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(
             "forms.ModelChoiceField", self.fields["collection"]
-        ).queryset = Collection.objects.filter(**{kind.accepts_flag: True})
+        ).queryset = Collection.objects.filter(kind.offered())
 
     def results(self) -> tuple[list[Specimen], bool]:
         """Up to ``SEARCH_LIMIT`` matches, and whether there were more."""

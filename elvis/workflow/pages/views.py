@@ -8,7 +8,7 @@ workflow's errors become messages or form errors, never a 500.
 from __future__ import annotations
 
 from contextlib import suppress
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -71,10 +71,13 @@ class RequestFormView(KindPageMixin, View):
         """Set ``institution`` and ``access_request``, or answer in their place."""
         raise NotImplementedError
 
+    #: What a new form starts with (e.g. a collection chosen on its public page).
+    initial: dict[str, Any] | None = None
+
     def get(self, http_request: HttpRequest, **kwargs) -> HttpResponse:
         if (response := self.prepare(http_request, **kwargs)) is not None:
             return response
-        return self.render_form(self.editor(draft=True))
+        return self.render_form(self.editor(draft=True, initial=self.initial))
 
     def post(self, http_request: HttpRequest, **kwargs) -> HttpResponse:
         if (response := self.prepare(http_request, **kwargs)) is not None:
@@ -181,7 +184,9 @@ def with_extra_row(data: QueryDict, prefix: str) -> QueryDict:
 
 
 class RequestCreateView(RequestFormView):
-    """``/<kind>/new/?institution=<id>``: without a valid institution, choose one first."""
+    """``/<kind>/new/?institution=<id>``: without a valid institution, choose one first.
+    ``&collection=<id>`` (one of its collections that takes the kind's requests) starts the
+    form with that collection ticked; any other is refused on the chooser page."""
 
     access_request = None
 
@@ -196,6 +201,8 @@ class RequestCreateView(RequestFormView):
                 status=400 if chooser.is_bound else 200,
             )
         self.institution = chooser.cleaned_data["institution"]
+        if collection := chooser.cleaned_data["collection"]:
+            self.initial = {"collections": [collection.pk]}
         return None
 
 
