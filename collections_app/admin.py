@@ -26,9 +26,9 @@ from .search import search_specimens
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
     from accounts.models import User
-    from django_stubs_ext import StrOrPromise, WithAnnotations
 
     # The mixin is only ever put before a ModelAdmin or an inline: type it as one.
     _AdminBase = BaseModelAdmin
@@ -378,7 +378,7 @@ class MembershipAdmin(InstitutionScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
         membership = cast(Membership, obj)
-        if "ends_on" in form.changed_data:
+        if form is not None and "ends_on" in form.changed_data:
             # The admin is behind a login: the user is a signed-in account.
             membership.ended_by = cast("User", request.user) if membership.ends_on else None
         super().save_model(request, obj, form, change)
