@@ -116,10 +116,7 @@ class SignupForm(BaseUserCreationForm, ProfileForm):
             **ProfileForm.Meta.widgets,
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].label = _("E-mail")
+        labels = {"email": _("E-mail")}
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
@@ -129,3 +126,25 @@ class SignupForm(BaseUserCreationForm, ProfileForm):
                 code="email_taken",
             )
         return email
+
+
+class InvitationSignupForm(SignupForm):
+    """A new account from an invitation link: the e-mail is the one invited (the link proved
+    it), so it is not asked again."""
+
+    class Meta(SignupForm.Meta):
+        fields = ProfileForm.Meta.fields
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.email = email
+
+    def clean(self) -> dict:
+        # The e-mail is not a field here: check it is still free (an account may have been
+        # made with it since the invitation was sent).
+        if User.objects.filter(email__iexact=self.instance.email).exists():
+            raise forms.ValidationError(
+                _("An account with this e-mail already exists. Log in to accept."),
+                code="email_taken",
+            )
+        return super().clean() or {}  # a form's clean() returns its cleaned_data

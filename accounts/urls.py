@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from .forms import EmailAuthenticationForm
+from .invitation_views import InvitationView
 from .views import ProfileView, SignupView
 
 urlpatterns = [
@@ -19,5 +20,6 @@ urlpatterns = [
     ),
     path("signup/", SignupView.as_view(), name="signup"),
     path("profile/", ProfileView.as_view(), name="profile"),
+    path("invitations/<str:key>/", InvitationView.as_view(), name="invitation"),
     path("", include("django.contrib.auth.urls")),
 ]
