@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import CountryField
 
 from collections_app.models import Membership
 
@@ -132,6 +134,45 @@ class User(AbstractBaseUser, PermissionsMixin):
     def home_institution_display(self) -> str:
         inst: Institution | None = self.home_institution
         return inst.name if inst else self.home_institution_name
+
+
+class Address(models.Model):
+    """A named address of a researcher's (their lab, their department's loans desk…), kept on
+    the profile so that request forms can fill a shipping address in from it instead of having
+    it typed again. The default one fills new requests."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
+    )
+    label = models.CharField(
+        _("name"), max_length=100, help_text=_("How you tell it apart, e.g. Lab or Loans desk.")
+    )
+    lines = models.TextField(
+        _("address"), help_text=_("Institution, department, street, postcode and city.")
+    )
+    country = CountryField(_("country"), blank=True)
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("Fill new requests with this address.")
+    )
+
+    class Meta:
+        ordering = ["-is_default", "label", "pk"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "label"], name="address_label_once"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="address_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_text(self) -> str:
+        """The address as a request's shipping address: its lines, then the country."""
+        country = str(countries.name(self.country)) if self.country else ""
+        return "\n".join(part for part in (self.lines.strip(), country) if part)
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

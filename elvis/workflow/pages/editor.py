@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.profile import profile_values
 from collections_app.models import Specimen
 from elvis.workflow.errors import ActionConflict
 from elvis.workflow.kinds import kind_of
@@ -238,6 +239,7 @@ class RequestEditor:
             data,
             files,
             instance=self.instance,
+            initial=self.prefilled() if instance is None and data is None else None,
             institution=institution,
             validate=validate,
             draft=draft,
@@ -253,6 +255,11 @@ class RequestEditor:
                 form_kwargs={"validate": validate},
             )
         self.extra = self.extra_formsets(rows=rows, validate=validate)
+
+    def prefilled(self) -> dict[str, str]:
+        """A new request's fields from the requester's profile, as the kind maps them
+        (``RequestKind.prefill``): nobody retypes their institution and address."""
+        return profile_values(self.requester, self.kind.prefill.items())
 
     def extra_formsets(
         self, *, rows: dict, validate: bool
