@@ -1,11 +1,13 @@
 """User admin for site staff, and the coordinators' pages for their institutions' partner
-systems (API clients) and tokens. (The admin login form is the site's: ``elvis.admin``.)
+systems (API clients) and tokens, and for inviting colleagues. (The admin login form is the
+site's: ``elvis.admin``.)
 
 Coordinators never browse users. They only need to pick one when adding a member or a contact
 curator, through the autocomplete endpoint, and there they find their own institutions' members
 by any search and anyone else only by typing the exact e-mail address. So no one can list the
 site's users, while a coordinator who knows a colleague's address can still add them. (A raw-id
 widget would be worse: it shows the user behind any id typed, so ids could be walked.)
+A colleague without an account yet is invited by e-mail instead (``accounts.invitations``).
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from collections_app.models import Institution, Membership
 from collections_app.roles import coordinated_institution_ids, is_site_staff
 from elvis.admin import NotFoundOutsideScope, is_autocomplete
 
+from . import invitations
 from .clients import api_clients, make_api_client
-from .models import ApiClient, ApiToken, User
+from .models import ApiClient, ApiToken, Invitation, User
 from .tokens import issue
 
 if TYPE_CHECKING:
@@ -407,3 +410,186 @@ class ApiClientAdmin(NotFoundOutsideScope, admin.ModelAdmin):
             self.log_change(request, client, _("Revoked API token %(token)s.") % {"token": token})
         messages.success(request, _("The token %(token)s is revoked.") % {"token": token})
         return HttpResponseRedirect(context["change_url"])
+
+
+# --- Inviting colleagues ----------------------------------------------------------------------
+
+
+class InvitationForm(forms.ModelForm):
+    """A colleague to invite: their e-mail, the institution and the role (a person's role; API
+    clients are made on their own page)."""
+
+    institution = forms.ModelChoiceField(
+        queryset=Institution.objects.none(), label=_("institution")
+    )
+    role = forms.ChoiceField(
+        label=_("role"),
+        choices=[(role.value, role.label) for role in invitations.INVITABLE_ROLES],
+    )
+    #: The institutions the signed-in user may choose (set per request by the admin).
+    institution_choices: QuerySet[Institution] = Institution.objects.none()
+
+    class Meta:
+        model = Invitation
+        fields = ("email", "institution", "role")
+        help_texts = {"email": _("They need no account yet: the e-mail lets them make one.")}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        institution = cast("forms.ModelChoiceField", self.fields["institution"])
+        institution.queryset = self.institution_choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}  # a form's clean() returns its cleaned_data
+        email, institution, role = data.get("email"), data.get("institution"), data.get("role")
+        if not (email and institution and role):
+            return data
+        current = Membership.objects.current().filter(
+            user__email__iexact=email, institution=institution, role=role
+        )
+        if current.exists():
+            raise ValidationError(_("This person already holds this role at the institution."))
+        pending = Invitation.objects.pending().filter(
+            email__iexact=email, institution=institution, role=role
+        )
+        if pending.exists():
+            raise ValidationError(
+                _("This person is already invited: resend the invitation from the list.")
+            )
+        return data
+
+
+class InvitationStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return list(Invitation.State.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        now = timezone.now()
+        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        by_state: dict[str, QuerySet] = {
+            Invitation.State.PENDING: queryset.filter(open_, expires_at__gt=now),
+            Invitation.State.ACCEPTED: queryset.filter(accepted_at__isnull=False),
+            Invitation.State.REVOKED: queryset.filter(
+                accepted_at__isnull=True, revoked_at__isnull=False
+            ),
+            Invitation.State.EXPIRED: queryset.filter(open_, expires_at__lte=now),
+        }
+        return by_state.get(self.value() or "", queryset)
+
+
+@admin.register(Invitation)
+class InvitationAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+    """The coordinator's invitations of colleagues: send one (the add page), see which are
+    pending, and revoke or resend them (list actions). Rows are never edited or deleted: with
+    who invited, accepted or revoked, they are the record of who brought whom in."""
+
+    form = InvitationForm
+    list_display = (
+        "email",
+        "institution",
+        "role",
+        "state",
+        "invited_by",
+        "sent_at",
+        "expires_at",
+        "accepted_by",
+    )
+    list_select_related = ("institution", "invited_by", "accepted_by")
+    list_filter = (InvitationStateFilter, "role")
+    search_fields = ("email",)
+    actions = ("revoke_invitations", "resend_invitations")
+    fields = (
+        "email",
+        "institution",
+        "role",
+        "state",
+        "invited_by",
+        "created_at",
+        "sent_at",
+        "expires_at",
+        "accepted_by",
+        "accepted_at",
+        "revoked_by",
+        "revoked_at",
+    )
+
+    @admin.display(description=_("state"))
+    def state(self, invitation: Invitation) -> str:
+        return invitation.get_state_display()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        invitations_ = super().get_queryset(request)
+        if is_site_staff(request.user):
+            return invitations_
+        return invitations_.filter(institution__in=coordinated_institution_ids(request.user))
+
+    def may_manage(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        if obj is not None:
+            return invitations.may_invite(request.user, obj.institution_id)
+        return is_site_staff(request.user) or bool(coordinated_institution_ids(request.user))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.may_manage(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return self.may_manage(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.may_manage(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False
+
+    # Actions need a permission Django knows; the list's actions are for those who may manage.
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return self.may_manage(request)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Invitation | None = None):
+        return self.fields if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Invitation | None = None):
+        return self.fields if obj is not None else ("email", "institution", "role")
+
+    # Django passes ``change`` by keyword, into ``kwargs``.
+    def get_form(self, request: HttpRequest, obj: Invitation | None = None, **kwargs: Any):  # type: ignore[override]
+        if obj is not None:
+            return super().get_form(request, obj, **kwargs)
+        institutions = Institution.objects.order_by("code")
+        if not is_site_staff(request.user):
+            institutions = institutions.filter(pk__in=coordinated_institution_ids(request.user))
+        form = type("InvitationForm", (InvitationForm,), {"institution_choices": institutions})
+        return super().get_form(request, obj, form=form, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Invitation, form, change: bool) -> None:
+        # The form offers only these institutions; the service refuses a forged one.
+        invitations.send_invitation(obj, acting_user=cast(User, request.user))
+        messages.info(
+            request, _("The invitation is on its way to %(email)s.") % {"email": obj.email}
+        )
+
+    @admin.action(description=_("Revoke the selected invitations"), permissions=["manage"])
+    def revoke_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        done = 0
+        for invitation in queryset:
+            if invitations.revoke(invitation, acting_user=cast(User, request.user)):
+                self.log_change(request, invitation, _("Revoked the invitation."))
+                done += 1
+        messages.success(request, _("%(count)d invitation(s) revoked.") % {"count": done})
+
+    @admin.action(description=_("Resend the selected invitations"), permissions=["manage"])
+    def resend_invitations(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        done = 0
+        for invitation in queryset:
+            if invitations.resend(invitation, acting_user=cast(User, request.user)):
+                self.log_change(request, invitation, _("Sent the invitation again."))
+                done += 1
+        messages.success(
+            request,
+            _("%(count)d invitation(s) sent again, with a new link.") % {"count": done},
+        )

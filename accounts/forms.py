@@ -1,16 +1,20 @@
-"""Forms of the account pages: e-mail login, sign-up and the researcher profile."""
+"""Forms of the account pages: e-mail login, sign-up (also from an invitation), the researcher
+profile and its address book."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
+from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from collections_app.models import Institution
 
+from .models import Address
 from .orcid import ORCID_EXAMPLE, normalize_orcid, validate_orcid
 
 User = get_user_model()
@@ -116,10 +120,7 @@ class SignupForm(BaseUserCreationForm, ProfileForm):
             **ProfileForm.Meta.widgets,
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["email"].label = _("E-mail")
+        labels = {"email": _("E-mail")}
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
@@ -129,3 +130,54 @@ class SignupForm(BaseUserCreationForm, ProfileForm):
                 code="email_taken",
             )
         return email
+
+
+class InvitationSignupForm(SignupForm):
+    """A new account from an invitation link: the e-mail is the one invited (the link proved
+    it), so it is not asked again."""
+
+    class Meta(SignupForm.Meta):
+        fields = ProfileForm.Meta.fields
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.email = email
+
+    def clean(self) -> dict:
+        # The e-mail is not a field here: check it is still free (an account may have been
+        # made with it since the invitation was sent).
+        if User.objects.filter(email__iexact=self.instance.email).exists():
+            raise forms.ValidationError(
+                _("An account with this e-mail already exists. Log in to accept."),
+                code="email_taken",
+            )
+        return super().clean() or {}  # a form's clean() returns its cleaned_data
+
+
+class AddressForm(forms.ModelForm):
+    """One address of the researcher's address book; ``user`` owns it."""
+
+    class Meta:
+        model = Address
+        fields = ("label", "lines", "country", "is_default")
+        widgets = {"lines": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user: AbstractBaseUser, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.user = user
+
+    def clean_label(self) -> str:
+        label = self.cleaned_data["label"].strip()
+        others = Address.objects.filter(user=self.instance.user).exclude(pk=self.instance.pk)
+        if others.filter(label__iexact=label).exists():
+            raise forms.ValidationError(_("You already have an address with this name."))
+        return label
+
+    @transaction.atomic
+    def save(self, commit: bool = True) -> Address:
+        # One default at a time: choosing this one unsets the previous one.
+        if self.cleaned_data["is_default"]:
+            Address.objects.filter(user=self.instance.user, is_default=True).exclude(
+                pk=self.instance.pk
+            ).update(is_default=False)
+        return super().save(commit)

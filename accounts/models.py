@@ -12,6 +12,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import CountryField
+
+from collections_app.models import Membership
 
 from .orcid import ORCID_EXAMPLE, normalize_orcid, validate_orcid
 
@@ -132,6 +136,45 @@ class User(AbstractBaseUser, PermissionsMixin):
         return inst.name if inst else self.home_institution_name
 
 
+class Address(models.Model):
+    """A named address of a researcher's (their lab, their department's loans desk…), kept on
+    the profile so that request forms can fill a shipping address in from it instead of having
+    it typed again. The default one fills new requests."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("user")
+    )
+    label = models.CharField(
+        _("name"), max_length=100, help_text=_("How you tell it apart, e.g. Lab or Loans desk.")
+    )
+    lines = models.TextField(
+        _("address"), help_text=_("Institution, department, street, postcode and city.")
+    )
+    country = CountryField(_("country"), blank=True)
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("Fill new requests with this address.")
+    )
+
+    class Meta:
+        ordering = ["-is_default", "label", "pk"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "label"], name="address_label_once"),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(is_default=True), name="address_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def as_text(self) -> str:
+        """The address as a request's shipping address: its lines, then the country."""
+        country = str(countries.name(self.country)) if self.country else ""
+        return "\n".join(part for part in (self.lines.strip(), country) if part)
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
         """Tokens that still authenticate: not revoked and not expired."""
@@ -191,6 +234,95 @@ class ApiToken(models.Model):
         if revoked:
             self.revoked_at = now
         return bool(revoked)
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        """Invitations whose link still works: not accepted, not revoked, not expired."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """A coordinator's invitation of a colleague, by e-mail, to a role at their institution.
+
+    The link's key is e-mailed once and never stored: the row keeps its SHA-256 (as API tokens
+    do, ``accounts.tokens``). Opening the link signs the colleague up (or, with an account,
+    lets them accept after logging in) and creates the membership; the row then records who
+    accepted, so who invited whom stays on file. Resending issues a new key (the old link
+    stops working); revoking keeps the row. ``accounts.invitations`` does all of it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        REVOKED = "revoked", _("revoked")
+        EXPIRED = "expired", _("expired")
+
+    email = models.EmailField(_("e-mail address"))
+    institution = models.ForeignKey(
+        "collections_app.Institution",
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("institution"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Membership.Role.choices)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("invited"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("last sent"), null=True, editable=False)
+    expires_at = models.DateTimeField(_("expires"), editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+        editable=False,
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+        editable=False,
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return str(self.State(self.state).label)
 
 
 class ApiClient(User):

@@ -30,8 +30,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 DEFAULT_LOGIN_TOKEN_LIFETIME = timedelta(days=30)
 
 
-def generate_key() -> str:
-    return KEY_MARKER + secrets.token_urlsafe(32)
+def generate_key(marker: str = KEY_MARKER) -> str:
+    """A fresh 256-bit random key; ``marker`` tells what it opens (``elv_`` an API token)."""
+    return marker + secrets.token_urlsafe(32)
 
 
 def hash_key(key: str) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from .address_views import AddressCreateView, AddressDeleteView, AddressUpdateView
 from .forms import EmailAuthenticationForm
+from .invitation_views import InvitationView
 from .views import ProfileView, SignupView
 
 urlpatterns = [
@@ -19,5 +21,9 @@ urlpatterns = [
     ),
     path("signup/", SignupView.as_view(), name="signup"),
     path("profile/", ProfileView.as_view(), name="profile"),
+    path("profile/addresses/new/", AddressCreateView.as_view(), name="address-create"),
+    path("profile/addresses/<int:pk>/", AddressUpdateView.as_view(), name="address-edit"),
+    path("profile/addresses/<int:pk>/delete/", AddressDeleteView.as_view(), name="address-delete"),
+    path("invitations/<str:key>/", InvitationView.as_view(), name="invitation"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -67,6 +67,7 @@ class ProfileView(LoginRequiredMixin, SuccessMessageMixin, UpdateView):
         context = super().get_context_data(**kwargs)
         user = cast("User", self.request.user)  # signed in (LoginRequiredMixin)
         context["memberships"] = user.memberships.select_related("institution")
+        context["addresses"] = user.addresses.all()
         return context
 
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
     from django_stubs_ext import StrOrPromise, WithAnnotations
 
+    from accounts.models import User
+
     # The mixin is only ever put before a ModelAdmin or an inline: type it as one.
     _AdminBase = BaseModelAdmin
 
@@ -352,8 +354,11 @@ class CollectionAdmin(InstitutionScopedAdmin):
     def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "curators" and not is_site_staff(request.user):
             # Contact curators are staff of the institutions the coordinator runs.
+            members = Membership.objects.current().filter(
+                institution__in=coordinated_institution_ids(request.user)
+            )
             kwargs["queryset"] = db_field.related_model.objects.filter(
-                memberships__institution__in=coordinated_institution_ids(request.user)
+                memberships__in=members
             ).distinct()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -404,10 +409,43 @@ class SpecimenAdmin(InstitutionScopedAdmin):
         return search_specimens(queryset, q=term), False
 
 
+class MembershipStateFilter(admin.SimpleListFilter):
+    """Current members, or those who left (``ends_on`` past): both stay listed."""
+
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
+        return [("current", _("Current")), ("ended", _("Left"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        current = Membership.objects.current()
+        if self.value() == "current":
+            return queryset.filter(pk__in=current.values("pk"))
+        if self.value() == "ended":
+            return queryset.exclude(pk__in=current.values("pk"))
+        return queryset
+
+
 @admin.register(Membership)
 class MembershipAdmin(InstitutionScopedAdmin):
-    list_display = ("user", "institution", "role", "created_at")
+    """Who works where. A member who leaves is given an end date (their last day), not
+    deleted: the row then reads "left on …", and who recorded the end is kept."""
+
+    list_display = ("user", "institution", "role", "created_at", "state")
     list_select_related = ("user", "institution")
-    list_filter = ("role", InstitutionFilter)
+    list_filter = (MembershipStateFilter, "role", InstitutionFilter)
     search_fields = ("user__email", "user__full_name", "institution__code")
     autocomplete_fields = ("user",)
+    readonly_fields = ("ended_by",)
+
+    @admin.display(description=_("state"), ordering="ends_on")
+    def state(self, membership: Membership) -> StrOrPromise:
+        return membership.state_display
+
+    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+        membership = cast(Membership, obj)
+        if form is not None and "ends_on" in form.changed_data:
+            # The admin is behind a login: the user is a signed-in account.
+            membership.ended_by = cast("User", request.user) if membership.ends_on else None
+        super().save_model(request, obj, form, change)

@@ -7,11 +7,14 @@ The registry is public to read (like GRSciColl); writes are scoped per instituti
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -403,8 +406,21 @@ class Specimen(TimeStamped):
         super().save(*args, **kwargs)
 
 
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def current(self, on: date | None = None) -> MembershipQuerySet:
+        """Memberships in force on ``on`` (today): not ended before it. ``ends_on`` is the
+        member's last day, so the role holds through that day and not after."""
+        day = on or timezone.localdate()
+        return self.filter(models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day))
+
+
 class Membership(models.Model):
-    """A user's role at an institution. Staff roles give scoped access to the admin."""
+    """A user's role at an institution. Staff roles give scoped access to the admin.
+
+    A member who leaves keeps their row with ``ends_on`` (their last day): from the next day
+    ``collections_app.roles`` no longer counts it, so every face (admin, pages, API) stops
+    showing them the institution's queue, while the row still says who worked there when.
+    """
 
     class Role(models.TextChoices):
         CURATOR = "curator", _("Curator / collection manager")
@@ -425,6 +441,23 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    ends_on = models.DateField(
+        _("ends on"),
+        null=True,
+        blank=True,
+        help_text=_("The member's last day in this role; empty while they stay."),
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("end recorded by"),
+        editable=False,
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["institution__code", "role", "user__email"]
@@ -438,3 +471,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.institution.code}"
+
+    @property
+    def has_ended(self) -> bool:
+        """Past its last day (``ends_on``), as ``MembershipQuerySet.current`` counts it."""
+        return self.ends_on is not None and self.ends_on < timezone.localdate()
+
+    @property
+    def state_display(self) -> str:
+        """ "Current", "last day: …" or "left on …", as the admin and the profile list it."""
+        if self.ends_on is None:
+            return str(_("Current"))
+        day = date_format(self.ends_on, "DATE_FORMAT")
+        if self.has_ended:
+            return str(_("Left on %(date)s") % {"date": day})
+        return str(_("Last day: %(date)s") % {"date": day})

@@ -9,12 +9,17 @@ Two different things were both called "staff"; here they have two names:
   role.
 
 Membership roles are grouped by what they let someone do, and every app asks these groups
-(never a hand-written tuple of roles of its own).
+(never a hand-written tuple of roles of its own). Only memberships in force count
+(``Membership.objects.current``): after a member's last day (``ends_on``) they are an outsider
+to the institution everywhere, because every face asks here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
 from .models import Membership
 
@@ -35,18 +40,25 @@ def is_site_staff(user) -> bool:
 
 
 def institution_ids(user, roles: Iterable[str] = INSTITUTION_PEOPLE) -> set[int]:
-    """Ids of the institutions where ``user`` holds any of ``roles`` (cached per user object)."""
+    """Ids of the institutions where ``user`` holds any of ``roles`` today (cached per user
+    object)."""
     if not (user and user.is_authenticated and user.is_active):
         return set()
     cache = user.__dict__.setdefault("_elvis_role_cache", {})
     key = tuple(sorted(roles))
     if key not in cache:
         cache[key] = set(
-            Membership.objects.filter(user=user, role__in=key).values_list(
-                "institution_id", flat=True
-            )
+            Membership.objects.current()
+            .filter(user=user, role__in=key)
+            .values_list("institution_id", flat=True)
         )
     return cache[key]
+
+
+def people_of(institution_id: int, roles: Iterable[str] = INSTITUTION_PEOPLE) -> QuerySet:
+    """Active users holding one of ``roles`` at the institution today (e.g. to notify them)."""
+    members = Membership.objects.current().filter(institution_id=institution_id, role__in=roles)
+    return get_user_model().objects.filter(is_active=True, memberships__in=members).distinct()
 
 
 def handled_institution_ids(user) -> set[int]:

@@ -35,6 +35,7 @@ LOAN = register(
         serializer=LoanRequestSerializer,
         editor=LoanRequestEditor,
         items=LoanItem,
+        prefill={"borrower_institution": "institution", "shipping_address": "address"},
         filters=LoanFilters,
         admin=LoanRequestAdmin,
         annotate=lambda loans: loans.with_overdue().prefetch_related("permits"),

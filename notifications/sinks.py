@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.roles import INSTITUTION_PEOPLE
+from collections_app.roles import INSTITUTION_PEOPLE, people_of
 from elvis.workflow.events import Event
 from elvis.workflow.kinds import CURATORS, REQUESTER
 
@@ -42,15 +41,7 @@ def action_label(request: Any, action: str) -> str | Promise:
 
 
 def institution_curators(institution_id: int) -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            memberships__institution_id=institution_id,
-            memberships__role__in=INSTITUTION_PEOPLE,
-            is_active=True,
-        )
-        .distinct()
-    )
+    return list(people_of(institution_id, INSTITUTION_PEOPLE))
 
 
 def audience(event: Event) -> list[Any]:

@@ -15,7 +15,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.clients import make_api_client
-from accounts.models import ApiClient
+from accounts.invitations import send_invitation
+from accounts.models import ApiClient, Invitation
 from elvis.workflow.kinds import all_kinds
 from elvis.workflow.service import perform
 from notifications.models import Notification
@@ -55,6 +56,10 @@ def world(
             status="submitted",
         )
         perform(obj, "start_review", actor=curator_a)
+    send_invitation(
+        Invitation(email="colleague@a.example.org", institution=institution_a, role="curator"),
+        acting_user=coordinator_a,
+    )
     ClosedDay.objects.create(institution=institution_a, date=datetime.date(2031, 12, 24))
     CapacityChange.objects.create(facility=facility_a, date=datetime.date(2031, 12, 23), capacity=1)
     Group.objects.create(name="Editors")

@@ -137,6 +137,11 @@ class RequestKind:
     reminders: tuple[Reminder, ...] = ()
     #: The date by which things are due back, when the kind has one (loans).
     deadline: Deadline | None = None
+    #: The form fields a new request starts with from the requester's profile, as
+    #: ``{form field: profile value}`` (names in ``accounts.profile.PROFILE_VALUES``, e.g.
+    #: ``{"shipping_address": "address"}``). A field filled from ``"address"`` also gets the
+    #: address book's chooser beside it.
+    prefill: Mapping[str, str] = field(default_factory=dict)
     #: What the requester should do next, per status, on the timeline.
     next_steps: Mapping[str, str | Promise] = field(default_factory=dict)
     #: What happened, per event of the kind's own (``{"dispatched": _("dispatched")}``), for
@@ -205,6 +210,11 @@ class RequestKind:
     def offers(self, collection: Any) -> bool:
         """``offered()`` for one collection in memory (e.g. prefetched), without a query."""
         return bool(getattr(collection, self.accepts_flag) and collection.accepting_requests)
+
+    @property
+    def address_field(self) -> str | None:
+        """The form field the profile's addresses fill (a shipping address), if any."""
+        return next((name for name, value in self.prefill.items() if value == "address"), None)
 
     def next_step(self, status: str) -> str:
         step = self.next_steps.get(status) or COMMON_NEXT_STEPS.get(status)

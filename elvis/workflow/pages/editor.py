@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from accounts.profile import profile_values
 from collections_app.models import Collection, Specimen
 from elvis.workflow.errors import ActionConflict
 from elvis.workflow.kinds import kind_of
@@ -256,10 +257,14 @@ class RequestEditor:
             data,
             files,
             instance=self.instance,
+            initial=(
+                {**self.prefilled(), **(initial or {})}
+                if instance is None and data is None
+                else initial
+            ),
             institution=institution,
             validate=validate,
             draft=draft,
-            initial=initial,
         )
         rows = {"data": data, "files": files} if bind_rows else {}
         self.lots = None
@@ -272,6 +277,11 @@ class RequestEditor:
                 form_kwargs={"validate": validate},
             )
         self.extra = self.extra_formsets(rows=rows, validate=validate)
+
+    def prefilled(self) -> dict[str, str]:
+        """A new request's fields from the requester's profile, as the kind maps them
+        (``RequestKind.prefill``): nobody retypes their institution and address."""
+        return profile_values(self.requester, self.kind.prefill.items())
 
     def extra_formsets(
         self, *, rows: dict, validate: bool

@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.models import User
+from accounts.profile import address_text
 from collections_app.models import Institution
 from collections_app.views import ForgivingPaginationMixin
 from elvis.workflow.errors import WorkflowError
@@ -33,6 +35,8 @@ from .items import specimen_search
 PAGE_SIZE = 25
 # Sends the request form back only to show the catalogue's matches (no JavaScript needed).
 SEARCH_BUTTON = "_search"
+# Sends the request form back with the address chosen in the address book filled in.
+USE_ADDRESS_BUTTON = "_use_address"
 
 
 class MyRequestListView(KindPageMixin, ForgivingPaginationMixin, ListView):
@@ -83,6 +87,8 @@ class RequestFormView(KindPageMixin, View):
         if (response := self.prepare(http_request, **kwargs)) is not None:
             return response
         data: QueryDict = http_request.POST
+        if USE_ADDRESS_BUTTON in data:
+            data = self.with_chosen_address(data)
         # Buttons that only show the form again: judge nothing yet, save nothing.
         shown = self.editor(data=data, files=http_request.FILES, validate=False)
         buttons = shown.add_row_buttons()
@@ -91,7 +97,7 @@ class RequestFormView(KindPageMixin, View):
             data = with_extra_row(data, add_row)
             shown = self.editor(data=data, files=http_request.FILES, validate=False)
         pressed = next((name for name in shown.redisplay_buttons if name in data), None)
-        if add_row or pressed or SEARCH_BUTTON in data:
+        if add_row or pressed or SEARCH_BUTTON in data or USE_ADDRESS_BUTTON in data:
             return self.render_form(shown, search=SEARCH_BUTTON in data, pressed=pressed)
         # A draft saves with a title alone; submitting applies every rule.
         editor = self.editor(data=data, files=http_request.FILES, draft="_submit" not in data)
@@ -123,6 +129,18 @@ class RequestFormView(KindPageMixin, View):
             return redirect(access_request)
         messages.success(http_request, _("Your request %(ref)s is submitted.") % ref)
         return redirect(access_request)
+
+    def with_chosen_address(self, data: QueryDict) -> QueryDict:
+        """The posted form with the address book's chosen address in the kind's address field
+        (``RequestKind.address_field``); only the requester's own addresses are found."""
+        field = self.kind.address_field
+        text = address_text(cast("User", self.request.user), data.get("address_choice", ""))
+        if field is None or text is None:
+            messages.error(self.request, _("Choose one of your addresses."))
+            return data
+        data = data.copy()
+        data[field] = text
+        return data
 
     @property
     def editor_type(self) -> type[RequestEditor]:
@@ -156,6 +174,10 @@ class RequestFormView(KindPageMixin, View):
             institution=self.institution,
             chosen_specimens=editor.form.chosen_specimens(),
             specimen_q=editor.form.data.get("specimen_q", ""),
+            address_field=self.kind.address_field,
+            addresses=(
+                cast("User", self.request.user).addresses.all() if self.kind.address_field else ()
+            ),
             form_action=(
                 reverse(f"{ns}:edit", args=[saved.pk]) if saved else self.request.get_full_path()
             ),
