@@ -35,7 +35,7 @@ from django.views.decorators.http import require_POST
 from collections_app.admin import InstitutionFilter, institution_code
 from collections_app.models import Collection
 from collections_app.roles import handled_institution_ids, is_site_staff
-from elvis.admin import NotFoundOutsideScope, may_use_admin
+from elvis.admin import LabelledInlineInputs, NotFoundOutsideScope, may_use_admin
 
 from .action_form import ActionForm
 from .attachments import attachment_response
@@ -299,7 +299,7 @@ def bulk_perform(
 # -- the admin of a kind --------------------------------------------------------------------------
 
 
-class AccessRequestAdmin(NotFoundOutsideScope, admin.ModelAdmin):
+class AccessRequestAdmin(NotFoundOutsideScope, LabelledInlineInputs, admin.ModelAdmin):
     """The admin of any request kind; a kind's own ``admin`` subclasses it."""
 
     list_display: tuple[Any, ...] = ("reference", "title", "requester", institution_code, "status")
