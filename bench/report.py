@@ -307,3 +307,40 @@ def digitisation_section(args: argparse.Namespace) -> None:
     ):
         print(f"  [{'met' if met else 'NOT MET'}] {goal}: {measured}")
     print(f"  [measured] package build {built.ratio:.2f}× a bare zip of the same files (no goal)")
+
+
+def requests_section(args: argparse.Namespace, env: dict[str, str]) -> None:
+    """Benchmark 6: request lists and transitions, 200 and 20,000 loans (``request_lists``)."""
+    from . import request_lists as requests
+
+    small, large = (200, 2000) if args.quick else (200, 20_000)
+    found = requests.run(env, [small, large], args.requests, args.clients, args.workers)
+    lists = found["lists"] + found["transitions"]
+    _table(
+        f"6. Request lists and transitions ({args.clients} clients, gunicorn {args.workers} "
+        "workers, Python load generator: threads + http.client)",
+        ["case", "loans", "req/s", "p50 ms", "p95 ms", "non-200"],
+        [[r.name, f"{r.size:,}", f"{r.per_second:.1f}", f"{r.latencies.p50:.1f}",
+          f"{r.latencies.p95:.1f}", str(r.errors)] for r in lists],
+    )  # fmt: skip
+    by = {(r.name, r.size): r for r in lists}
+    page50 = by[("API list, 50 rows, page 1", large)]
+    checks = [
+        (f"API list 50 rows at {large:,}: req/s ≥ {requests.GOAL_RPS:.0f}",
+         f"{page50.per_second:.1f}", page50.per_second >= requests.GOAL_RPS),
+        (f"API list 50 rows at {large:,}: p50 < {requests.GOAL_P50_MS:.0f} ms",
+         f"{page50.latencies.p50:.1f}", page50.latencies.p50 < requests.GOAL_P50_MS),
+    ]  # fmt: skip
+    for name, _path, _credential in requests.list_cases(small):
+        ratio = by[(name, large)].latencies.p50 / by[(name, small)].latencies.p50
+        checks.append(
+            (f"{name}: p50 {large:,} ÷ {small:,} ≤ {requests.GOAL_FLAT}×", f"{ratio:.2f}×",
+             ratio <= requests.GOAL_FLAT)
+        )  # fmt: skip
+    _table(
+        "6. Goals",
+        ["goal", "measured", "met"],
+        [[goal, measured, "yes" if met else "NO"] for goal, measured, met in checks],
+    )
+    print(f"\n6. pyinstrument, API list of 50 rows at {large:,} loans (20 requests):")
+    print(found["profile"])

@@ -7,7 +7,9 @@
 4. visit approvals per second under 8 concurrent approvers with zero overbooked days, and the
    curator's month calendar at 10,000 visits (``--only booking`` runs this alone);
 5. digitisation: images processed per second against a bare Pillow loop, peak memory on a
-   200 MB TIFF master, and the delivery package against a bare zip (``--only digitisation``).
+   200 MB TIFF master, and the delivery package against a bare zip (``--only digitisation``);
+6. the request lists (API by token and by session, the admin's queue) and transitions per
+   second at 200 and 20,000 loans, with the 50-row list's profile (``--only requests``).
 
 Benchmarks, not tests: numbers are printed, goals marked, nothing fails on a slow machine.
 See bench/README.md for what each number means and how it is measured.
@@ -45,6 +47,7 @@ def bench_environment(url: str, data_dir: Path) -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "false",
         "THROTTLE_ANON": "10000000/minute",
         "THROTTLE_USER": "10000000/minute",
+        "THROTTLE_TOKEN": "10000000/minute",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -80,10 +83,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("all", "catalogue", "booking", "digitisation"),
+        choices=("all", "catalogue", "booking", "digitisation", "requests"),
         default="all",
-        help="run only the catalogue sections (1–3), the visit booking section (4) or the "
-        "digitisation section (5)",
+        help="run only the catalogue sections (1–3), the visit booking section (4), the "
+        "digitisation section (5) or the request lists and transitions (6)",
     )
     parser.add_argument(
         "--quick",
@@ -131,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.booking_section(args)
     if args.only in ("all", "digitisation"):
         report.digitisation_section(args)
+    if args.only in ("all", "requests"):
+        report.requests_section(args, env)
     return 0
 
 

@@ -99,19 +99,26 @@ def _wait_until_healthy(port: int, process: subprocess.Popen, timeout: float = 6
     raise RuntimeError("gunicorn did not answer /healthz/ in time")
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
-        client.request("GET", path, headers={"Accept": "application/json"})
+        client.request("GET", path, headers=headers or {"Accept": "application/json"})
         response = client.getresponse()
         return response.status, response.read()
     finally:
         client.close()
 
 
-def hammer(port: int, paths: list[str], requests: int, clients: int) -> list[tuple[Latencies, int]]:
+def hammer(
+    port: int,
+    paths: list[str],
+    requests: int,
+    clients: int,
+    headers: dict[str, str] | None = None,
+) -> list[tuple[Latencies, int]]:
     """``requests`` GETs of each path from ``clients`` threads, the paths interleaved (so that
-    every case meets the same load from the rest of the machine): latencies and non-200s."""
+    every case meets the same load from the rest of the machine): latencies and non-200s.
+    ``headers`` replace the default ``Accept: application/json`` (e.g. to add credentials)."""
     jobs = deque(index for _ in range(requests) for index in range(len(paths)))
     results = [(Latencies(), [0]) for _ in paths]
     lock = threading.Lock()
@@ -123,7 +130,7 @@ def hammer(port: int, paths: list[str], requests: int, clients: int) -> list[tup
             except IndexError:
                 return
             started = time.perf_counter()
-            status, _ = _get(port, paths[index])
+            status, _ = _get(port, paths[index], headers)
             elapsed = time.perf_counter() - started
             latencies, errors = results[index]
             with lock:

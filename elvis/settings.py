@@ -416,7 +416,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     # JSON only: the interactive docs live at /api/v1/docs/. (DRF's browsable API rendered
     # forms our transition and nested serializers cannot serve: 500s for logged-in browsers.)
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["elvis.api.renderers.OrjsonRenderer"],
     # JSON bodies: a 400, never a 500, for any input (deep nesting, NUL, other charsets).
     "DEFAULT_PARSER_CLASSES": [
         "elvis.api.parsers.JSONParser",
@@ -460,6 +460,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FacilityTypeEnum": "collections_app.models.Facility.Type",
         "PermitTypeEnum": "loans.models.Permit.Type",
+        # Each kind's statuses show in its list row and its detail: one enum, named once.
+        "LoanStatusEnum": "loans.models.LoanStatus",
+        "VisitStatusEnum": "visits.models.VisitStatus",
+        "DigitisationStatusEnum": "virtual_access.models.DigitisationStatus",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -28,7 +28,8 @@ database and files are removed on exit, also on failure or Ctrl-C.
 
 Exit status: 0 the guide works; 1 it does not (the message says where); 2 the guide is malformed.
 Usage, with the project's virtualenv (``make guide-check``; PostgreSQL server from GUIDE_PG,
-default postgres://postgres@127.0.0.1:5432):
+default postgres://postgres@127.0.0.1:5432; its throwaway database is named GUIDE_DB_PREFIX
+(default elvis_guide) and the process id; the site listens on GUIDE_PORT, default a free one):
 
     .venv/bin/python scripts/check_partner_guide.py [--guide PATH] [--timeout SECONDS]
 """
@@ -273,11 +274,12 @@ class Server:
     def __init__(self, stack: ExitStack, work: Path, pg: str) -> None:
         self.stack, self.work, self.pg = stack, work, pg
         self.bin = Path(sys.executable).parent
-        self.port = free_port()
+        # GUIDE_PORT and GUIDE_DB_PREFIX: fixed ones where a shared machine hands them out.
+        self.port = int(os.environ.get("GUIDE_PORT") or free_port())
         self.url = f"http://127.0.0.1:{self.port}"
         # Where the guide's receiver will listen: the site must allow that port for webhooks.
         self.receiver_port = free_port()
-        self.database = f"elvis_guide_{os.getpid()}"
+        self.database = f"{os.environ.get('GUIDE_DB_PREFIX', 'elvis_guide')}_{os.getpid()}"
         self.env = self._environment()
 
     def _environment(self) -> dict[str, str]:

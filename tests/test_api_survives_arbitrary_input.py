@@ -231,9 +231,13 @@ def world(researcher, curator_a, institution_a, collection_a, facility_a, specim
 
 
 def path_ids(path: str, ids: dict) -> dict[str, str]:
+    """The ids to fill the path's placeholders with; a resource with an ``{id}`` in its paths
+    needs a row in the world (a missing one fails here, naming the resource)."""
     resource = path.split("/")[3]  # /api/v1/<resource>/…
+    if "{id}" in path:
+        assert resource in ids, f"no {resource} in the world for {path}"
     return {
-        "id": str(ids[resource]),
+        "id": str(ids.get(resource, 0)),
         "item_pk": str(ids.get(f"{resource}:item", 0)),
         "attachment_pk": str(ids["attachment_pk"]),
         "delivery_pk": str(ids["delivery_pk"]),

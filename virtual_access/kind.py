@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from elvis.workflow.counts import related_count
 from elvis.workflow.kinds import RequestKind, register
 
 from .admin import DigitisationRequestAdmin
@@ -26,21 +25,11 @@ if TYPE_CHECKING:
 S = DigitisationStatus
 
 
-def _item_count(**condition) -> Coalesce:
-    counted = (
-        DigitisationItem.objects.filter(request=OuterRef("pk"), **condition)
-        .order_by()
-        .values("request")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
 def with_progress(requests: AccessRequestQuerySet) -> AccessRequestQuerySet:
     """``items_total`` and ``items_processed`` for every face (correlated, not a join)."""
     return requests.annotate(
-        items_total=_item_count(), items_processed=_item_count(status=ItemStatus.PROCESSED)
+        items_total=related_count(DigitisationRequest, "items"),
+        items_processed=related_count(DigitisationRequest, "items", status=ItemStatus.PROCESSED),
     )
 
 

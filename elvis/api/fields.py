@@ -21,7 +21,11 @@ class SummaryRelatedField(serializers.PrimaryKeyRelatedField):
         return False
 
     def to_representation(self, value: Any) -> dict[str, Any]:
-        return self.summary(value, context=self.context).data
+        # One summary serializer per field, reused for every row: building a serializer (and
+        # its fields) per value was most of a list's time.
+        if not hasattr(self, "_summary"):
+            self._summary = self.summary(context=self.context)
+        return self._summary.to_representation(value)
 
 
 class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):

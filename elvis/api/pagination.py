@@ -16,12 +16,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Field, Func, Model, QuerySet, Value
+from django.db.models import DateField, DateTimeField, Field, Func, Model, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan, LessThan
 from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +31,8 @@ from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from collections_app.api.filtersets import StableOrderingFilter
 
 
 def _positive_int(request, name: str) -> int | None:
@@ -259,6 +262,53 @@ def document_link_header(result: dict[str, Any], generator, request, public) -> 
     return result
 
 
+#: Where a row without a date sorts in a cursor's order: as the earliest possible date (first
+#: in ascending order, last in descending), on every database alike. A row comparison with a
+#: NULL is never true, so a NULL in the keyset would stop a cursor at the first such row.
+EARLIEST: dict[type[Field], Any] = {
+    DateTimeField: datetime(1, 1, 1, tzinfo=UTC),
+    DateField: date(1, 1, 1),
+}
+
+
+class KeysetOrderingFilter(StableOrderingFilter):
+    """``?ordering=`` for a list paged by cursor (``KeysetPagination``).
+
+    A cursor follows one row comparison, so every field sorts the same way (``a,b`` or
+    ``-a,-b``; mixing them is a 400 naming ``ordering``), the ``id`` breaks ties in the same
+    direction, and a field that may be empty sorts by its value or, when empty, the earliest
+    date (``EARLIEST``).
+    """
+
+    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+        names = [self.get_ordering_value(param) for param in value or () if param]
+        if not names:
+            return qs
+        if len({name.startswith("-") for name in names}) > 1:
+            assert self.field_name is not None  # declared on a FilterSet: named after it
+            raise ValidationError(
+                {
+                    self.field_name: [
+                        _(
+                            "Sort every field the same way: all ascending or all descending "
+                            "(-field)."
+                        )
+                    ]
+                }
+            )
+        sign = "-" if names[0].startswith("-") else ""
+        keys, annotations = [], {}
+        for name in (name.lstrip("-") for name in names):
+            field = qs.model._meta.get_field(name)
+            if field.null:
+                earliest = next(v for kind, v in EARLIEST.items() if isinstance(field, kind))
+                key = f"{name}_or_earliest"
+                annotations[key] = Coalesce(name, Value(earliest), output_field=field)
+                name = key
+            keys.append(sign + name)
+        return qs.annotate(**annotations).order_by(*keys, f"{sign}pk")
+
+
 def after_position(ordering: list[str], position: list[Any]) -> GreaterThan | LessThan:
     """The rows after ``position`` in ``ordering`` (one direction), as one row comparison."""
     columns = _Row(*(name.lstrip("-") for name in ordering))
@@ -306,7 +356,7 @@ def _field_of(queryset: QuerySet, name: str) -> Field:
 
 def _jsonable(value: Any) -> Any:
     # Full precision: DjangoJSONEncoder would cut microseconds, and rows would be skipped.
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.isoformat() if isinstance(value, date) else value  # a datetime is a date
 
 
 def _python_value(field: Field, raw: Any) -> Any:

@@ -22,9 +22,8 @@ from django.utils.translation import gettext_lazy as _
 
 from collections_app.roles import handled_institution_ids, is_site_staff
 
+from .actors import Viewer
 from .kinds import RequestKind, kind_of
-from .system import is_system_actor
-from .table import CURATOR, REQUESTER, SYSTEM
 
 if TYPE_CHECKING:
     from django.db.models.fields.related_descriptors import RelatedManager
@@ -170,25 +169,11 @@ class AccessRequest(models.Model):
 
     def actor_roles(self, user) -> set[str]:
         """The roles ``user`` holds towards this request (see ``workflow.table``)."""
-        roles: set[str] = set()
-        if is_system_actor(user):
-            return {SYSTEM}
-        if not (user and user.is_authenticated and user.is_active):
-            return roles
-        if user.pk == self.requester_id:
-            roles.add(REQUESTER)
-        if self.is_sent and (
-            user.is_superuser or self.institution_id in handled_institution_ids(user)
-        ):
-            roles.add(CURATOR)
-        return roles
+        return Viewer.of(user).roles_towards(self)
 
     def allowed_actions(self, user) -> list[str]:
-        """What ``user`` may do now: the table's actions from the status for their roles,
-        less those the request's own data blocks (``Transition.blocked``)."""
-        rows = self.workflow.transitions
-        allowed = self.workflow.allowed_from(self.status, self.actor_roles(user))
-        return [action for action in allowed if not rows[action].is_blocked(self)]
+        """What ``user`` may do now (``Viewer.allowed_actions``)."""
+        return Viewer.of(user).allowed_actions(self)
 
     @property
     def is_editable_draft(self) -> bool:

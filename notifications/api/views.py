@@ -10,11 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from collections_app.api.filtersets import (
-    StableOrderingFilter,
-    StrictBooleanFilter,
-    StrictIsoDateTimeFilter,
-)
+from collections_app.api.filtersets import StrictBooleanFilter, StrictIsoDateTimeFilter
+from elvis.api.pagination import KeysetOrderingFilter, KeysetPagination
 
 from ..models import Notification
 from .serializers import NotificationSerializer
@@ -24,7 +21,7 @@ class NotificationFilterSet(django_filters.FilterSet):
     unread = StrictBooleanFilter(field_name="read_at", lookup_expr="isnull")
     event = django_filters.CharFilter()
     updated_after = StrictIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    ordering = StableOrderingFilter(fields=("created_at", "updated_at"))
+    ordering = KeysetOrderingFilter(fields=("created_at", "updated_at"))
 
     class Meta:
         model = Notification
@@ -34,8 +31,13 @@ class NotificationFilterSet(django_filters.FilterSet):
 class NotificationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    """The caller's notifications, newest first, paged by cursor (``KeysetPagination``): an
+    inbox of years costs what a new one does, and reading while new ones arrive never skips
+    or repeats one."""
+
     serializer_class = NotificationSerializer
     permission_classes = [permissions.IsAuthenticated]
+    pagination_class = KeysetPagination
     filterset_class = NotificationFilterSet
 
     def get_queryset(self):

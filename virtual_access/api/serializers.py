@@ -7,11 +7,18 @@ item's state) is read-only.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from elvis.api.requests.serializers import AccessRequestSerializer, RequestItemSerializer
 from virtual_access.models import Capture, DigitisationItem, DigitisationRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from virtual_access.admin import Progress
 
 
 class DigitisationItemSerializer(RequestItemSerializer):
@@ -57,11 +64,9 @@ class DigitisationRequestSerializer(AccessRequestSerializer):
         )
 
     def get_progress(self, request: DigitisationRequest) -> dict[str, int]:
-        items = list(request.items.all())  # prefetched by the viewset
-        return {
-            "processed": sum(item.status == "processed" for item in items),
-            "total": len(items),
-        }
+        # Annotated by the kind's queryset (``kind.with_progress``), list and detail alike.
+        counted = cast("WithAnnotations[DigitisationRequest, Progress]", request)
+        return {"processed": counted.items_processed, "total": counted.items_total}
 
 
 class CaptureSerializer(serializers.ModelSerializer):

@@ -8,8 +8,9 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.api.filtersets import RegistryFilterSet, StableOrderingFilter
+from collections_app.api.filtersets import RegistryFilterSet
 from collections_app.models import Collection, Institution
+from elvis.api.pagination import KeysetOrderingFilter
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -63,7 +64,7 @@ def filterset_for_kind(kind: RequestKind) -> type[AccessRequestFilterSet]:
                 choices=kind.statuses,
                 help_text=_("Repeat for several: ?status=submitted&status=under_review."),
             ),
-            "ordering": StableOrderingFilter(
+            "ordering": KeysetOrderingFilter(
                 fields=(*AccessRequestFilterSet.ORDERING_FIELDS, *ordering)
             ),
             "Meta": type("Meta", (), {"model": kind.model, "fields": []}),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,8 @@ from collections_app.api.serializers import (
 )
 from collections_app.models import Collection, Institution, Specimen
 from elvis.api.fields import PersonSerializer, SummaryRelatedField
-from elvis.workflow.kinds import kind_of
+from elvis.workflow.actors import Viewer
+from elvis.workflow.kinds import RequestKind, kind_of
 from elvis.workflow.models import AccessRequest
 from elvis.workflow.offers import not_accepting_message
 
@@ -139,6 +141,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     TRAIL_FIELDS: ClassVar[tuple[str, ...]] = (
         "history",
         "comment_count",
+        "attachment_count",
         "created_at",
         "updated_at",
         "submitted_at",
@@ -162,9 +165,12 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     )
     history = HistoryEntrySerializer(many=True, read_only=True)
     comment_count = serializers.IntegerField(read_only=True)
+    attachment_count = serializers.IntegerField(read_only=True)
 
     def get_allowed_actions(self, obj: AccessRequest) -> list[str]:
-        return obj.allowed_actions(self.context["request"].user)
+        # The viewset reads the caller's standing once per API request, not once per row.
+        viewer = self.context.get("viewer") or Viewer.of(self.context["request"].user)
+        return viewer.allowed_actions(obj)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -266,3 +272,38 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         if name in attrs:
             return attrs[name]
         return getattr(self.instance, name, None)
+
+
+#: A list row's own count of its items, for kinds with items (the detail lists them).
+ITEM_COUNT = "item_count"
+
+
+@cache
+def summary_serializer_for(kind: RequestKind) -> type[AccessRequestSerializer]:
+    """The list row of ``kind``: its serializer's fields without the nested lists.
+
+    A list shows what a queue or a sync needs to pick a request: every plain field, the
+    summaries (requester, institution, collections), the counts and ``allowed_actions``. The
+    nested lists — ``history``, ``items`` and a kind's own (permits, the team, facilities) —
+    and nested objects (a visit's report) cost a query each per page and most of a row's
+    serialization: they are read from the detail, ``GET …/<id>/``. A kind with items shows
+    ``item_count`` instead.
+    """
+    detail = cast("type[AccessRequestSerializer]", kind.serializer)
+    nested = {
+        name
+        for name, field in detail._declared_fields.items()
+        if isinstance(field, serializers.BaseSerializer)
+        and name not in ("requester", "institution", "collections")
+    }
+    fields = [name for name in detail.Meta.fields if name not in nested]
+    attrs: dict[str, Any] = {"__module__": __name__}
+    if kind.items is not None:
+        fields.insert(fields.index("comment_count"), ITEM_COUNT)
+        attrs[ITEM_COUNT] = serializers.IntegerField(
+            read_only=True, help_text=_("How many items: the detail lists them.")
+        )
+    attrs["Meta"] = type("Meta", (detail.Meta,), {"fields": tuple(fields)})
+    name = f"{kind.model.__name__}SummarySerializer"
+    attrs["__doc__"] = f"{kind.label_plural.capitalize()} as a list shows them."
+    return cast("type[AccessRequestSerializer]", type(name, (detail,), attrs))

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,8 +21,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from elvis.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotent
+from elvis.api.pagination import KeysetPagination
+from elvis.workflow.actors import Viewer
 from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
 from elvis.workflow.comments import post_comment
+from elvis.workflow.counts import related_count
 from elvis.workflow.errors import ActionForbidden, InvalidTransition
 from elvis.workflow.kinds import RequestKind
 from elvis.workflow.models import AccessRequest
@@ -30,7 +33,7 @@ from elvis.workflow.table import DRAFT
 
 from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, ErrorDetailSerializer
 from .filters import filterset_for_kind
-from .serializers import AttachmentSerializer, CommentSerializer
+from .serializers import AttachmentSerializer, CommentSerializer, summary_serializer_for
 from .transitions import TransitionViewSetMixin
 
 logger = logging.getLogger(__name__)
@@ -45,10 +48,34 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
     """
 
     permission_classes = [IsAuthenticated]
+    pagination_class = KeysetPagination
     editing_actions: ClassVar[frozenset[str]] = frozenset({"update", "partial_update", "destroy"})
 
     def get_queryset(self) -> QuerySet:
+        """The caller's visible requests with what the action's serializer shows.
+
+        A list row needs only its summaries and counts (``summary_serializer_for``); the
+        kind's own prefetches (``RequestKind.annotate``) serve the detail and are dropped for
+        the list, its annotations kept. Counts are correlated subqueries: one index probe per
+        row of the page, never a join and GROUP BY over every comment.
+        """
         model = self.kind.model
+        requests = (
+            self.kind.queryset()
+            .visible_to(self.request.user)
+            .select_related("requester", "institution")
+            .annotate(
+                comment_count=related_count(model, "comments"),
+                attachment_count=related_count(model, "attachments"),
+            )
+            # Spelled out: the cursor pages by the queryset's own order_by (``-updated_at``,
+            # ``-id``); ``?ordering=`` replaces it.
+            .order_by(*(model._meta.ordering or ()))
+        )
+        if self.action == "list":
+            if self.kind.items is not None:
+                requests = requests.annotate(item_count=related_count(model, "items"))
+            return requests.prefetch_related(None).prefetch_related("collections")
         # Every kind's history; the abstract base the checker sees has none.
         history = model._meta.get_field("history").related_model  # type: ignore[misc]
         prefetches: list[Any] = [
@@ -58,15 +85,16 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         if self.kind.items is not None:
             items = self.kind.items.objects.select_related("specimen")
             prefetches.append(Prefetch("items", queryset=items))
-        return (
-            self.kind.queryset()
-            .visible_to(self.request.user)
-            .select_related("requester", "institution")
-            .prefetch_related(*prefetches)
-            .annotate(comment_count=Count("comments", distinct=True))
-            # Spelled out: a query with GROUP BY (the count) ignores Meta.ordering.
-            .order_by(*(model._meta.ordering or ()))
-        )
+        return requests.prefetch_related(*prefetches)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.action == "list":
+            return summary_serializer_for(self.kind)
+        return super().get_serializer_class()
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        # The caller's roles, read once for every row's ``allowed_actions``.
+        return {**super().get_serializer_context(), "viewer": Viewer.of(self.request.user)}
 
     def check_object_permissions(self, request: Request, obj: AccessRequest) -> None:
         super().check_object_permissions(request, obj)
