@@ -180,6 +180,24 @@ def test_the_requester_acts_writes_and_attaches_from_the_timeline(
     assert draft.status == "withdrawn"
 
 
+def test_the_confirmation_says_whether_anyone_else_reads_the_comment(
+    client, researcher, kind, draft
+):
+    client.force_login(researcher)
+    confirm = url(kind, "action", draft.pk, "withdraw")
+
+    never_submitted = client.get(confirm).content.decode()
+    assert "no one else is told: the request was never submitted" in never_submitted
+    assert "the other side reads it" not in never_submitted
+
+    kind.model.objects.filter(pk=draft.pk).update(
+        status="submitted", submitted_at=datetime.datetime.now(datetime.UTC)
+    )
+    submitted = client.get(confirm).content.decode()
+    assert "the other side reads it in the e-mail" in submitted
+    assert "no one else is told" not in submitted
+
+
 def test_the_catalogue_search_serves_kinds_with_items(
     client, researcher, kind, offered, specimen_a
 ):

@@ -120,6 +120,13 @@ class ActionForm(forms.Form):
             data[name] = sorted(chosen)
         return data
 
+    def for_a_request_never_submitted(self) -> None:
+        """Say so where the comment goes nowhere else: a request never submitted is the
+        requester's own (withdrawing such a draft tells no one)."""
+        self.fields["comment"].help_text = _(
+            "Kept in the request's history; no one else is told: the request was never submitted."
+        )
+
     def action_data(self) -> dict[str, Any]:
         """The action's own values (the comment apart), for ``perform`` to validate again;
         an ``ItemEntriesField``'s per-item inputs folded into its entries."""

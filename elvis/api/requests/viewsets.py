@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any, ClassVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
@@ -126,17 +127,23 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.save(requester=self.request.user)
-        self._reload(serializer)
+        with transaction.atomic():
+            serializer.save(requester=self.request.user)
+            self._answer_inside(serializer)
 
     def perform_update(self, serializer: serializers.BaseSerializer) -> None:
-        serializer.save()
-        self._reload(serializer)
+        with transaction.atomic():
+            serializer.save()
+            self._answer_inside(serializer)
 
-    def _reload(self, serializer: serializers.BaseSerializer) -> None:
-        """Answer with the annotations and prefetches of a read (of the instance just saved)."""
+    def _answer_inside(self, serializer: serializers.BaseSerializer) -> None:
+        """Build the answer (a read's annotations and prefetches of the row just saved) in the
+        saving transaction, as transitions do (``answer_after``): once the row has committed,
+        nothing is left to read, so a connection lost then cannot turn a kept request into a
+        500 the client would retry as a second one."""
         saved = cast("AccessRequest", serializer.instance)
         serializer.instance = self.get_queryset().get(pk=saved.pk)
+        serializer.data  # noqa: B018  (evaluated here; DRF answers with the cached data)
 
     def perform_destroy(self, instance: AccessRequest) -> None:
         files = [attachment.file for attachment in instance.attachments.all()]

@@ -198,6 +198,8 @@ class RequestActionView(TimelineMixin, View):
         except WorkflowError as exc:
             messages.error(self.request, exc.message)
             return self.redirect_to(access_request)
+        if access_request.submitted_at is None:
+            form.for_a_request_never_submitted()
         target = form.transition.target
         context = self.page_context(
             access_request=access_request,
