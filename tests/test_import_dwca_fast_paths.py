@@ -11,8 +11,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from collections_app.dwca import readahead
+from collections_app.dwca import indexes, readahead
 from collections_app.dwca.errors import ImportFailed
+from collections_app.dwca.importer import ImportRun
+from collections_app.dwca.indexes import IndexMode
 from collections_app.dwca.loaders import LOADERS
 from collections_app.models import Specimen
 
@@ -95,3 +97,30 @@ def test_a_direct_load_meeting_a_repeated_catalogue_number_merges_from_that_batc
     ]
     assert Specimen.objects.get(catalog_number="ENT-00001").locality != "later"
     assert Specimen.objects.filter(collection=collection_a).count() == 7
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's own connections")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_indexes_are_rebuilt_by_several_connections_at_once(
+    collection_a, tmp_path
+):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 30)])
+    dropped = [index.name for index in Specimen._meta.indexes]
+
+    run = ImportRun(archive, collection_a, indexes=IndexMode.REBUILD)
+    run.execute()
+
+    assert run.indexes.connections == indexes.BUILDERS > 1
+    assert run.indexes.rebuilt == len(dropped)
+    assert indexes.missing_indexes() == []
+    assert Specimen.objects.filter(collection=collection_a).count() == 29
+
+
+def test_inside_a_transaction_they_are_rebuilt_on_its_own_connection(collection_a, tmp_path):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 30)])
+
+    run = ImportRun(archive, collection_a, indexes=IndexMode.REBUILD)
+    run.execute()
+
+    assert run.indexes.connections == 1
+    assert indexes.missing_indexes() == []
