@@ -8,11 +8,12 @@ database, so the archive's reader process does it while the database loads the b
   ``INSERT … SELECT`` from staging, no merge. A catalogue number of an earlier batch (the
   archive repeats one) breaks the unique constraint; the batch's savepoint rolls back, and the
   import merges from that batch on.
-- **merge**: one ``INSERT … ON CONFLICT`` inserts new catalogue numbers and rewrites a row only
-  WHERE its stored import hash differs from the archive's (``rowhash``): a re-import compares
-  one number per row. A NULL hash (the row was edited since, or imported before hashes)
-  rewrites the row with its hash, but moves ``updated_at`` only if a value really differs;
-  ``RETURNING`` tells inserted, changed and unchanged rows apart.
+- **merge**: the staged rows whose stored import hash equals the archive's (``rowhash``) are
+  unchanged and leave staging first (a re-import compares one number per row, and writes
+  nothing for them); one ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and
+  rewrites a row only WHERE its hash differs. A NULL hash (the row was edited since, or
+  imported before hashes) rewrites the row with its hash, but moves ``updated_at`` only if a
+  value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
 
 In both, the catalogue numbers and lines of the batches before are kept in ``SEEN``, so a row
 repeating one is rejected as a duplicate (the first wins). Both work tables are temporary
@@ -70,6 +71,12 @@ class PostgresLoader:
         )
         self._remember_sql = (
             f"INSERT INTO {SEEN} (catalog_number, line) SELECT {key}, line FROM {STAGING}"
+        )
+        self._drop_unchanged_sql = (
+            f"DELETE FROM {STAGING} AS staged USING {columns.table} AS specimen "
+            f"WHERE specimen.{columns.collection} = %s "
+            f"AND specimen.{columns.catalog_number} = staged.{key} "
+            f"AND specimen.{columns.import_hash} = staged.import_hash"
         )
         self._insert_sql = self._insert(columns)
         self._merge_sql = self._merge(columns)
@@ -139,15 +146,19 @@ class PostgresLoader:
 
     def _merge_staged(self, cursor: CursorWrapper, rows: int) -> LoadOutcome:
         # The seen table grows to the archive's size, and temporary tables have no
-        # statistics: left to itself the planner hashes all of it for every batch (a
-        # load quadratic in the archive's rows). Probing its key per staged row is not.
+        # statistics: left to itself the planner hashes all of it (or the whole specimen
+        # table) for every batch, a load quadratic in the archive's rows. Probing a key per
+        # staged row is not.
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(self._claim_sql)
         duplicates = [duplicate(*row) for row in cursor.fetchall()]
+        cursor.execute(self._remember_sql)  # every staged row, the unchanged ones included
+        # Unchanged rows leave before the merge, read only: ON CONFLICT DO UPDATE locks every
+        # row it meets, even those its WHERE then leaves alone (a write of every page).
+        cursor.execute(self._drop_unchanged_sql, [self.collection_id])
         cursor.execute("RESET enable_hashjoin")
         cursor.execute("RESET enable_mergejoin")
-        cursor.execute(self._remember_sql)
         cursor.execute(self._merge_sql, self._params())
         created, updated = cursor.fetchone()
         unchanged = rows - len(duplicates) - created - updated
