@@ -27,6 +27,8 @@ from collections_app.models import (
 )
 from collections_app.scoping import owner_institution_id
 
+from .rows import row_of
+
 
 class InstitutionSummarySerializer(serializers.ModelSerializer):
     class Meta:
@@ -290,26 +292,31 @@ class SpecimenSerializer(RegistrySerializer):
 
     # Written out by hand: a page of 50 specimens through DRF's generic field loop cost
     # several times the SQL that fetched it. The fields, their formats and the schema stay the
-    # declared ones (tests/test_api_specimens_lean_representation.py holds them equal).
-    def to_representation(self, instance: Specimen) -> dict[str, Any]:
-        collection = instance.collection
+    # declared ones (tests/test_api_specimens_lean_representation.py holds them equal). Lists
+    # hand over rows (``rows.specimen_rows``), a detail its model instance.
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        row = row_of(instance) if isinstance(instance, Specimen) else instance
         zone = timezone.get_current_timezone()
         return {
-            "id": instance.pk,
-            "collection": {"id": collection.pk, "code": collection.code, "name": collection.name},
-            "institution_code": collection.institution.code,
-            "catalog_number": instance.catalog_number,
-            "occurrence_id": instance.occurrence_id,
-            "scientific_name": instance.scientific_name,
-            "family": instance.family,
-            "type_status": instance.type_status,
-            "country": instance.country,
-            "locality": instance.locality,
-            "event_date": instance.event_date,
-            "preparations": instance.preparations,
-            "is_available": instance.is_available,
-            "created_at": _iso(instance.created_at, zone),
-            "updated_at": _iso(instance.updated_at, zone),
+            "id": row.id,
+            "collection": {
+                "id": row.collection_id,
+                "code": row.collection__code,
+                "name": row.collection__name,
+            },
+            "institution_code": row.collection__institution__code,
+            "catalog_number": row.catalog_number,
+            "occurrence_id": row.occurrence_id,
+            "scientific_name": row.scientific_name,
+            "family": row.family,
+            "type_status": row.type_status,
+            "country": row.country,
+            "locality": row.locality,
+            "event_date": row.event_date,
+            "preparations": row.preparations,
+            "is_available": row.is_available,
+            "created_at": _iso(row.created_at, zone),
+            "updated_at": _iso(row.updated_at, zone),
         }
 
 

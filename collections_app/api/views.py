@@ -7,9 +7,10 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar, cast
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -35,6 +36,7 @@ from .filtersets import (
     SpecimenFilterSet,
 )
 from .permissions import RegistryWritePermission
+from .rows import specimen_rows
 from .serializers import (
     AvailabilityQuerySerializer,
     CollectionSerializer,
@@ -157,3 +159,7 @@ class SpecimenViewSet(RegistryViewSet):
     serializer_class = SpecimenSerializer
     filterset_class = SpecimenFilterSet
     pagination_class = KeysetPagination
+
+    def paginate_queryset(self, queryset: QuerySet | Sequence) -> list | None:
+        """A list page's specimens as rows, not model instances (``rows``)."""
+        return super().paginate_queryset(specimen_rows(cast("QuerySet", queryset)))
