@@ -1,9 +1,11 @@
-"""The import hash: one number standing for the values an import writes to a specimen.
+"""The import hash on SQLite: one number standing for the values an import writes to a specimen.
 
 A re-import compares it with the stored ``Specimen.import_hash`` instead of comparing every
-column. The values are joined with NUL, which no value holds (the mapping rejects it and
-neither database stores it in text), so two different rows never join alike; 64 bits of
-BLAKE2b make an accidental equal hash of a row and its edit a 1 in 2^64 event.
+column. (PostgreSQL computes its own in SQL, ``loaders.postgres.hash_sql``: a hash is only
+ever compared with one the same database made.) The values are joined with NUL, which no
+value holds (the mapping rejects it and neither database stores it in text), so two
+different rows never join alike; 64 bits of BLAKE2b make an accidental equal hash of a row
+and its edit a 1 in 2^64 event.
 """
 
 from __future__ import annotations
