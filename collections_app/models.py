@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
@@ -250,8 +251,36 @@ class SearchKeyField(models.CharField):
         return parameters
 
 
+#: The fields ``import_dwca`` writes from an archive, in the order it hashes them.
+IMPORTED_FIELDS: tuple[str, ...] = (
+    "occurrence_id",
+    "scientific_name",
+    "scientific_name_key",
+    "family",
+    "type_status",
+    "country",
+    "locality",
+    "event_date",
+    "preparations",
+)
+
+
+_IMPORTED = frozenset(IMPORTED_FIELDS)
+
+
+def _touches_imported(fields: Iterable[str] | None) -> bool:
+    """Whether a write of ``fields`` (None: every field) may change an imported value."""
+    return fields is None or not _IMPORTED.isdisjoint(fields)
+
+
 class SpecimenQuerySet(models.QuerySet["Specimen"]):
-    """Bulk writes skip ``save()``: these keep the search key in step with the name anyway."""
+    """Bulk writes skip ``save()``: these keep the search key in step with the name anyway,
+    and forget the import hash of rows whose imported values they may change."""
+
+    def update(self, **kwargs: Any) -> int:
+        if _touches_imported(kwargs):
+            kwargs["import_hash"] = None
+        return super().update(**kwargs)
 
     # The ignores below: django-stubs' plugin checks a queryset's methods again on the manager
     # that ``as_manager()`` makes, where the model is still a type variable.
@@ -284,6 +313,10 @@ class SpecimenQuerySet(models.QuerySet["Specimen"]):
         if "scientific_name" in fields:
             for specimen in objs:
                 specimen.scientific_name_key = search_key(specimen.scientific_name)
+        if _touches_imported(fields):
+            for specimen in objs:
+                specimen.import_hash = None
+            fields.append("import_hash")
         return super().bulk_update(
             objs,  # type: ignore[arg-type]
             _with_search_key(fields) or [],
@@ -338,6 +371,16 @@ class Specimen(TimeStamped):
     )
     # Indexed with the id below, which serves both ``updated_after`` and the sync order.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # What ``import_dwca`` last wrote (``dwca.rowhash``): a re-import compares this one number
+    # instead of every column. Any other write of an imported field sets it to NULL ("compare
+    # the values"), so a hash never hides a change made since (see ``SpecimenQuerySet``).
+    import_hash = models.BigIntegerField(
+        _("import hash"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Hash of the values the last import wrote; empty after any other edit."),
+    )
 
     objects = SpecimenQuerySet.as_manager()
 
@@ -401,8 +444,14 @@ class Specimen(TimeStamped):
 
     def save(self, *args, **kwargs) -> None:
         self.scientific_name_key = search_key(self.scientific_name)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = _with_search_key(list(kwargs["update_fields"]))
+        fields = kwargs.get("update_fields")
+        if _touches_imported(fields):
+            self.import_hash = None
+        if fields is not None:
+            fields = _with_search_key(list(fields)) or []
+            if _touches_imported(fields):
+                fields.append("import_hash")
+            kwargs["update_fields"] = fields
         super().save(*args, **kwargs)
 
 

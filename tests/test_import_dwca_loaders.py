@@ -131,3 +131,13 @@ def test_the_work_tables_are_gone_after_the_import(collection_a):
     with connection.cursor() as cursor:
         cursor.execute(WORK_TABLES[connection.vendor])
         assert cursor.fetchall() == []
+
+
+def test_values_with_tabs_backslashes_and_line_breaks_load_exactly_and_compare_equal(
+    collection_a,
+):
+    odd = "Bois\tde \\N la\nCambre\r, \\\\ ."
+
+    assert load(collection_a, [record(2, 1, locality=odd)]) == [(1, 0, 0, [])]
+    assert load(collection_a, [record(2, 1, locality=odd)]) == [(0, 0, 1, [])]
+    assert Specimen.objects.get().locality == odd

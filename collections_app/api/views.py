@@ -8,9 +8,10 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from django.db.models import Count, Model, ProtectedError
+from django.db.models import Count, Model, ProtectedError, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -40,6 +41,7 @@ from .filtersets import (
     SpecimenFilterSet,
 )
 from .permissions import RegistryWritePermission
+from .rows import specimen_rows
 from .serializers import (
     AvailabilityQuerySerializer,
     CollectionSerializer,
@@ -205,3 +207,7 @@ class SpecimenViewSet(RegistryViewSet):
     serializer_class = SpecimenSerializer
     filterset_class = SpecimenFilterSet
     pagination_class = KeysetPagination
+
+    def paginate_queryset(self, queryset: QuerySet | Sequence) -> list | None:
+        """A list page's specimens as rows, not model instances (``rows``)."""
+        return super().paginate_queryset(specimen_rows(cast("QuerySet", queryset)))

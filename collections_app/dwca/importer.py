@@ -1,16 +1,17 @@
 """An import run: archive rows to mapped batches, each batch committed on its own.
 
-Memory holds one batch at most. Each batch is one transaction: an interruption (Ctrl-C, kill,
-a crash) rolls back the batch in progress only, so the catalogue holds whole batches, and
-since a batch's upsert is idempotent a re-run of the same command finishes the job. Rejected
-rows are written to the CSV after their batch commits, so it matches what is in the catalogue.
-Around the batches, large loads on PostgreSQL rebuild the search indexes instead of keeping
-them live (``indexes``).
+A reader process (``readahead``) reads, maps and prepares the batches for the database's
+loader while this process loads the one before, so memory holds a few batches at most. Each
+batch is one transaction: an interruption (Ctrl-C, kill, a crash) rolls back the batch in
+progress only, so the catalogue holds whole batches, and since a batch's upsert is idempotent a
+re-run of the same command finishes the job. Rejected rows are written to the CSV after their
+batch commits, so it matches what is in the catalogue. Around the batches, large loads on
+PostgreSQL rebuild the search indexes instead of keeping them live (``indexes``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from .indexes import IndexMode, IndexReport, search_indexes_for_load, should_def
 from .loaders import loader_for
 from .mapping import CATALOG_NUMBER, TERMS, Record, Rejection, RowMapper, duplicate
 from .progress import Progress
+from .readahead import read_ahead
 from .reader import OccurrenceArchive, open_archive
 from .report import ImportTotals, RejectsFile, open_rejects
 
@@ -37,6 +39,16 @@ class Batch:
     rejections: list[Rejection] = field(default_factory=list)
     rows: int = 0
     last_line: int = 0
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    """A batch as the reader process hands it over: its records as the loader takes them."""
+
+    records: Sized
+    rejections: list[Rejection]
+    rows: int
+    last_line: int
 
 
 class ImportRun:
@@ -90,7 +102,17 @@ class ImportRun:
         with search_indexes_for_load(defer, announce) as self.indexes:
             try:
                 with loader_for(self.collection) as loader:
-                    for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
+
+                    def prepared() -> Iterator[PreparedBatch]:
+                        for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
+                            yield PreparedBatch(
+                                loader.prepare(batch.records),
+                                batch.rejections,
+                                batch.rows,
+                                batch.last_line,
+                            )
+
+                    for batch in read_ahead(prepared):
                         with transaction.atomic():
                             outcome = loader.load(batch.records)
                         rejected = [*batch.rejections, *outcome.duplicates]

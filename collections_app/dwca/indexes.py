@@ -11,6 +11,12 @@ answers, by scanning the table, so it is slow; the rebuild takes a SHARE lock, s
 specimens (a loan taking one) wait for it. ``auto`` pays that only for a load big enough that
 live upkeep would cost more than the rebuild: many new rows, and many relative to the table.
 
+The rebuild runs ``BUILDERS`` index builds at once, each on a connection of its own (PostgreSQL
+lets several ``CREATE INDEX`` share a table): a build is one sort on one core, and a bigger
+index does not wait for a smaller one. Inside a caller's transaction (the tests, a migration),
+or on SQLite, the builds run one after the other on the caller's connection, as other
+connections could not see its rows or would wait for its locks.
+
 The indexes come back whatever happens: an import rebuilds them as it ends, interrupted or not;
 one killed outright leaves them to the next import, which first rebuilds any that are missing,
 or to ``manage.py specimen_indexes``.
@@ -18,6 +24,8 @@ or to ``manage.py specimen_indexes``.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -45,6 +53,9 @@ DROP_ATTEMPTS = 5
 DROP_PAUSE_SECONDS = 1.0
 #: Memory for each index build (per session; PostgreSQL's default of 64MB sorts on disk).
 BUILD_MEMORY = "256MB"
+#: Index builds at once, one connection each (PostgreSQL's own parallel workers are turned off
+#: for them: the builds are the parallelism, and more processes than cores only queue).
+BUILDERS = 2
 
 
 class IndexMode(StrEnum):
@@ -60,6 +71,7 @@ class IndexReport:
     deferred: bool = False
     rebuilt: int = 0
     seconds: float = 0.0
+    connections: int = 0  # that built them at once
 
     def summary(self) -> str:
         if not self.rebuilt:
@@ -85,14 +97,29 @@ def missing_indexes() -> list[Index]:
     return [index for index in search_indexes() if index.name not in present]
 
 
-def build_missing(announce: Callable[[str], None] | None = None) -> tuple[int, float]:
-    """Build the search indexes that are missing; how many, and the seconds it took."""
+def build_missing(announce: Callable[[str], None] | None = None) -> tuple[int, float, int]:
+    """Build the search indexes that are missing: how many, the seconds it took, and how many
+    connections built them at once."""
     missing = missing_indexes()
     started = time.perf_counter()
     if not missing:
-        return 0, 0.0
+        return 0, 0.0, 0
     if announce:
         announce(str(_("Building %(count)d search indexes…") % {"count": len(missing)}))
+    builders = min(BUILDERS, len(missing))
+    if connection.vendor != "postgresql" or connection.in_atomic_block or builders < 2:
+        builders = 1
+        _build_here(missing)
+    else:
+        _build_at_once(missing, builders)
+    with connection.cursor() as cursor:
+        # Fresh statistics, or the planner plans searches on the table before the load.
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Specimen._meta.db_table)}")
+    return len(missing), time.perf_counter() - started, builders
+
+
+def _build_here(missing: list[Index]) -> None:
+    """One after the other on this connection, each in its own transaction (savepoint)."""
     postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         if postgresql:
@@ -105,13 +132,48 @@ def build_missing(announce: Callable[[str], None] | None = None) -> tuple[int, f
             for index in missing:
                 with transaction.atomic():
                     cursor.execute(str(index.create_sql(Specimen, _sql_writer())))
-            # Fresh statistics, or the planner plans searches on the table before the load.
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Specimen._meta.db_table)}")
         finally:
             if postgresql:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 cursor.execute("RESET maintenance_work_mem")
-    return len(missing), time.perf_counter() - started
+
+
+def _build_at_once(missing: list[Index], builders: int) -> None:
+    """``builders`` threads, each on its own connection, take the next index until none is
+    left. The SQL is written here, on this thread: a schema editor belongs to a connection."""
+    statements = queue.SimpleQueue[str]()
+    for index in missing:
+        statements.put(str(index.create_sql(Specimen, _sql_writer())))
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
+                cursor.execute("SET max_parallel_maintenance_workers = 0")
+                while not stop.is_set():
+                    try:
+                        statement = statements.get_nowait()
+                    except queue.Empty:
+                        return
+                    cursor.execute(statement)  # autocommit: each index kept once built
+        except BaseException as exc:  # reported on the caller's thread
+            stop.set()
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=build, daemon=True) for _ in range(builders)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            thread.join()
+    finally:
+        stop.set()  # interrupted: no new build starts; the ones running finish or die with us
+    if failures:
+        raise failures[0]
 
 
 def should_defer(mode: IndexMode, collection: Collection, archive_rows: int) -> bool:
@@ -145,14 +207,14 @@ def search_indexes_for_load(
     and complete again after, however the load ends. ``announce`` hears of long builds."""
     report = IndexReport(deferred=defer)
     if not defer:
-        report.rebuilt, report.seconds = build_missing(announce)
+        report.rebuilt, report.seconds, report.connections = build_missing(announce)
         yield report
         return
     drop(search_indexes())
     try:
         yield report
     finally:
-        report.rebuilt, report.seconds = build_missing(announce)
+        report.rebuilt, report.seconds, report.connections = build_missing(announce)
 
 
 def drop(indexes: list[Index]) -> None:

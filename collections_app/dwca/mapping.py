@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple, cast
 from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
-from collections_app.models import Collection, Specimen
+from collections_app.models import IMPORTED_FIELDS, Collection, Specimen
 from collections_app.search import search_key
 
 from .terms import DWC
@@ -46,19 +46,20 @@ TERMS: tuple[str, ...] = tuple(
 )
 CATALOG_NUMBER = TERMS[0]
 
-# The specimen fields an import writes besides the key, in the order of ``Record.values``,
-# with the term each comes from (for reasons; the search key is derived from the name).
-FIELDS: tuple[tuple[str, str], ...] = (
-    ("occurrence_id", "occurrenceID"),
-    ("scientific_name", "scientificName"),
-    ("scientific_name_key", ""),
-    ("family", "family"),
-    ("type_status", "typeStatus"),
-    ("country", "country"),
-    ("locality", "locality"),
-    ("event_date", "eventDate"),
-    ("preparations", "preparations"),
-)
+# The term each imported field comes from (for reasons; the search key is derived from the name).
+_TERM_OF = {
+    "occurrence_id": "occurrenceID",
+    "scientific_name": "scientificName",
+    "scientific_name_key": "",
+    "family": "family",
+    "type_status": "typeStatus",
+    "country": "country",
+    "locality": "locality",
+    "event_date": "eventDate",
+    "preparations": "preparations",
+}
+# The specimen fields an import writes besides the key, in the order of ``Record.values``.
+FIELDS: tuple[tuple[str, str], ...] = tuple((name, _TERM_OF[name]) for name in IMPORTED_FIELDS)
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _term in FIELDS)
 
 _CONTROL = re.compile("[\x00\ufffd]")

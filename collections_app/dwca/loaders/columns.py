@@ -20,6 +20,7 @@ from ..mapping import FIELD_NAMES
 
 KEY = ("collection", "catalog_number")
 TIMESTAMPS = ("created_at", "updated_at")
+HASH = "import_hash"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class SpecimenColumns:
     fields: tuple[str, ...]  # in the order of ``Record.values``
     created_at: str
     updated_at: str
+    import_hash: str
     constants: tuple[tuple[str, Any], ...]  # (column, value) for the other columns
 
 
@@ -41,7 +43,7 @@ def specimen_columns() -> SpecimenColumns:
         field = cast("Field", meta.get_field(name))  # a column: its name is set
         return quote(cast(str, field.column))
 
-    written = {*KEY, *FIELD_NAMES, *TIMESTAMPS, meta.pk.name}
+    written = {*KEY, *FIELD_NAMES, *TIMESTAMPS, HASH, meta.pk.name}
     return SpecimenColumns(
         table=quote(meta.db_table),
         collection=column("collection"),
@@ -49,6 +51,7 @@ def specimen_columns() -> SpecimenColumns:
         fields=tuple(column(name) for name in FIELD_NAMES),
         created_at=column("created_at"),
         updated_at=column("updated_at"),
+        import_hash=column(HASH),
         constants=tuple(
             (
                 quote(cast(str, field.column)),

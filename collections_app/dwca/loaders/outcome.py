@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple, Protocol
+from collections.abc import Sequence, Sized
+from typing import Any, NamedTuple, Protocol
 
 from ..mapping import Record, Rejection
 
@@ -16,6 +16,12 @@ class LoadOutcome(NamedTuple):
 
 
 class Loader(Protocol):
-    def load(self, records: Sequence[Record]) -> LoadOutcome:
-        """Upsert one batch (unique catalogue numbers) inside the caller's transaction."""
+    def prepare(self, records: Sequence[Record]) -> Sized:
+        """The batch as ``load`` takes it fastest (its length: the records), made without the
+        database: the archive's reader process calls this."""
+        ...
+
+    def load(self, records: Any) -> LoadOutcome:
+        """Upsert one batch (unique catalogue numbers: records, or what ``prepare`` made of
+        them) inside the caller's transaction."""
         ...

@@ -1,19 +1,37 @@
-"""PostgreSQL: COPY a batch into a staging table, then one INSERT … ON CONFLICT merges it.
+"""PostgreSQL: COPY a batch into a staging table, then write it into the specimen table.
 
-``COPY`` is the fastest way rows get into PostgreSQL; the merge then inserts new catalogue
-numbers and updates a row only WHERE its values are DISTINCT FROM the archive's, so unchanged
-rows keep their ``updated_at``. ``RETURNING (xmax = 0)`` tells inserted rows from updated ones;
-rows the merge did not return were unchanged. Both work tables are temporary (private to the
-session, dropped at the end): created and named in ``pg_temp``, so that a real table of the
-same name is never touched.
+``prepare`` turns a batch into ``COPY`` text and touches no database, so the archive's reader
+process does it while the database loads the batch before. The import hash is the database's
+work (the reader process is the import's bottleneck): a column of the staging table generated
+from the staged values by ``hash_sql``, which a stored row's hash equals when its values do.
+``load`` then takes one of two ways:
+
+- **direct**, while the collection had no specimens when the import began: a plain
+  ``INSERT … SELECT`` from staging, no merge. A catalogue number of an earlier batch (the
+  archive repeats one) breaks the unique constraint; the batch's savepoint rolls back, and the
+  import merges from that batch on.
+- **merge**: the staged rows whose stored import hash equals the archive's (``rowhash``) are
+  unchanged and leave staging first (a re-import compares one number per row, and writes
+  nothing for them); one ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and
+  rewrites a row only WHERE its hash differs. A NULL hash (the row was edited since, or
+  imported before hashes) rewrites the row with its hash, but moves ``updated_at`` only if a
+  value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
+
+In both, the catalogue numbers and lines of the batches before are kept in ``SEEN``, so a row
+repeating one is rejected as a duplicate (the first wins). Both work tables are temporary
+(private to the session, dropped at the end), created and named in ``pg_temp`` so that a real
+table of the same name is never touched.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
+from psycopg.errors import UniqueViolation
 
 from ..mapping import Record, duplicate
 from .columns import SpecimenColumns, database_now
@@ -23,10 +41,36 @@ STAGING = "pg_temp.elvis_dwca_staging"
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
 
 
+#: What ``COPY`` text escapes (everything else goes as is); a value holding none, nearly all,
+#: is joined without looking at it again.
+_COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def hash_sql(columns: Sequence[str]) -> str:
+    """SQL of the import hash of ``columns`` (text, NOT NULL): 64 bits of PostgreSQL's
+    ``hashtextextended`` over the values, each prefixed by its length so that no two rows
+    join alike. Immutable, as a generated column needs."""
+    joined = " || ".join(f"length({column})::text || ':' || {column}" for column in columns)
+    return f"hashtextextended({joined}, 0)"
+
+
+@dataclass(frozen=True)
+class CopyRows:
+    """A batch ready for ``COPY`` (text format): line, catalogue number, values."""
+
+    rows: int
+    data: bytes
+
+    def __len__(self) -> int:
+        return self.rows
+
+
 class PostgresLoader:
     def __init__(self, collection_id: int, columns: SpecimenColumns) -> None:
         self.collection_id = collection_id
         self.columns = columns
+        self.direct = False
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
         self._copy_sql = f"COPY {STAGING} (line, {key}, {fields}) FROM STDIN"
@@ -38,50 +82,100 @@ class PostgresLoader:
         self._remember_sql = (
             f"INSERT INTO {SEEN} (catalog_number, line) SELECT {key}, line FROM {STAGING}"
         )
+        self._drop_unchanged_sql = (
+            f"DELETE FROM {STAGING} AS staged USING {columns.table} AS specimen "
+            f"WHERE specimen.{columns.collection} = %s "
+            f"AND specimen.{columns.catalog_number} = staged.{key} "
+            f"AND specimen.{columns.import_hash} = staged.import_hash"
+        )
+        self._insert_sql = self._insert(columns)
         self._merge_sql = self._merge(columns)
 
     def open(self) -> None:
+        """Work tables for the import; ``direct`` if the collection has no specimens yet."""
         text_columns = ", ".join(f"{column} text NOT NULL" for column in self.columns.fields)
         with connection.cursor() as cursor:
             self._drop(cursor)
             cursor.execute(
                 f"CREATE TABLE {STAGING} "
                 f"(line bigint NOT NULL, {self.columns.catalog_number} text NOT NULL, "
-                f"{text_columns})"
+                f"{text_columns}, import_hash bigint GENERATED ALWAYS AS "
+                f"({hash_sql(self.columns.fields)}) STORED)"
             )
             cursor.execute(
-                f"CREATE TABLE {SEEN} (catalog_number text PRIMARY KEY, line bigint NOT NULL)"
+                f"SELECT NOT EXISTS (SELECT FROM {self.columns.table} "
+                f"WHERE {self.columns.collection} = %s)",
+                [self.collection_id],
             )
+            self.direct = cursor.fetchone()[0]
+            # Loading directly, nothing probes it (the unique constraint does), so it has no
+            # key to keep up until a merge needs one.
+            key = "" if self.direct else " PRIMARY KEY"
+            cursor.execute(f"CREATE TABLE {SEEN} (catalog_number text{key}, line bigint NOT NULL)")
 
     def close(self) -> None:
         with connection.cursor() as cursor:
             self._drop(cursor)
 
-    def load(self, records: Sequence[Record]) -> LoadOutcome:
+    @staticmethod
+    def prepare(records: Sequence[Record]) -> CopyRows:
+        """The batch as COPY reads it (no database here: the reader process runs this)."""
+        lines = []
+        for record in records:
+            values = (record.catalog_number, *record.values)
+            if _COPY_SPECIAL.search("".join(values)):
+                values = tuple(value.translate(_COPY_ESCAPES) for value in values)
+            lines.append(f"{record.line}\t" + "\t".join(values))
+        lines.append("")
+        return CopyRows(len(records), "\n".join(lines).encode())
+
+    def load(self, records: Sequence[Record] | CopyRows) -> LoadOutcome:
+        batch = records if isinstance(records, CopyRows) else self.prepare(records)
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {STAGING}")
             with cursor.copy(self._copy_sql) as copy:
-                for record in records:
-                    copy.write_row((record.line, record.catalog_number, *record.values))
-            # The seen table grows to the archive's size, and temporary tables have no
-            # statistics: left to itself the planner hashes all of it for every batch (a
-            # load quadratic in the archive's rows). Probing its key per staged row is not.
-            cursor.execute("SET LOCAL enable_hashjoin = off")
-            cursor.execute("SET LOCAL enable_mergejoin = off")
-            cursor.execute(self._claim_sql)
-            duplicates = [duplicate(*row) for row in cursor.fetchall()]
-            cursor.execute("RESET enable_hashjoin")
-            cursor.execute("RESET enable_mergejoin")
-            cursor.execute(self._remember_sql)
-            constants = {
-                f"constant_{i}": value for i, (_c, value) in enumerate(self.columns.constants)
-            }
-            cursor.execute(
-                self._merge_sql,
-                {"collection": self.collection_id, "now": database_now(), **constants},
-            )
-            created, updated = cursor.fetchone()
-        unchanged = len(records) - len(duplicates) - created - updated
+                copy.write(batch.data)
+            if self.direct and self._insert_directly(cursor):
+                return LoadOutcome(batch.rows, 0, 0, [])
+            return self._merge_staged(cursor, batch.rows)
+
+    def _params(self) -> dict:
+        constants = {f"constant_{i}": value for i, (_c, value) in enumerate(self.columns.constants)}
+        return {"collection": self.collection_id, "now": database_now(), **constants}
+
+    def _insert_directly(self, cursor: CursorWrapper) -> bool:
+        """Insert the staged rows; False (nothing written) if one repeats an earlier batch's
+        catalogue number, after which this import merges."""
+        try:
+            with transaction.atomic():
+                cursor.execute(self._insert_sql, self._params())
+                cursor.execute(self._remember_sql)
+        except IntegrityError as exc:
+            if not isinstance(exc.__cause__, UniqueViolation):
+                raise
+            cursor.execute(f"ALTER TABLE {SEEN} ADD PRIMARY KEY (catalog_number)")
+            self.direct = False
+            return False
+        return True
+
+    def _merge_staged(self, cursor: CursorWrapper, rows: int) -> LoadOutcome:
+        # The seen table grows to the archive's size, and temporary tables have no
+        # statistics: left to itself the planner hashes all of it (or the whole specimen
+        # table) for every batch, a load quadratic in the archive's rows. Probing a key per
+        # staged row is not.
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+        cursor.execute("SET LOCAL enable_mergejoin = off")
+        cursor.execute(self._claim_sql)
+        duplicates = [duplicate(*row) for row in cursor.fetchall()]
+        cursor.execute(self._remember_sql)  # every staged row, the unchanged ones included
+        # Unchanged rows leave before the merge, read only: ON CONFLICT DO UPDATE locks every
+        # row it meets, even those its WHERE then leaves alone (a write of every page).
+        cursor.execute(self._drop_unchanged_sql, [self.collection_id])
+        cursor.execute("RESET enable_hashjoin")
+        cursor.execute("RESET enable_mergejoin")
+        cursor.execute(self._merge_sql, self._params())
+        created, updated = cursor.fetchone()
+        unchanged = rows - len(duplicates) - created - updated
         return LoadOutcome(created, updated, unchanged, duplicates)
 
     @staticmethod
@@ -89,24 +183,32 @@ class PostgresLoader:
         cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {SEEN}")
 
     @staticmethod
-    def _merge(columns: SpecimenColumns) -> str:
+    def _insert(columns: SpecimenColumns) -> str:
         fields = ", ".join(columns.fields)
         constant_columns = "".join(f", {column}" for column, _value in columns.constants)
         constant_values = "".join(f", %(constant_{i})s" for i in range(len(columns.constants)))
+        return (
+            f"INSERT INTO {columns.table} AS specimen ({columns.collection}, "
+            f"{columns.catalog_number}, {fields}{constant_columns}, {columns.created_at}, "
+            f"{columns.updated_at}, {columns.import_hash}) "
+            f"SELECT %(collection)s, {columns.catalog_number}, {fields}{constant_values}, "
+            f"%(now)s, %(now)s, import_hash FROM {STAGING}"
+        )
+
+    @classmethod
+    def _merge(cls, columns: SpecimenColumns) -> str:
         updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in columns.fields)
         current = ", ".join(f"specimen.{column}" for column in columns.fields)
         incoming = ", ".join(f"EXCLUDED.{column}" for column in columns.fields)
+        stamp, digest = columns.updated_at, columns.import_hash
         return (
-            f"WITH merged AS ("
-            f"INSERT INTO {columns.table} AS specimen ({columns.collection}, "
-            f"{columns.catalog_number}, {fields}{constant_columns}, {columns.created_at}, "
-            f"{columns.updated_at}) "
-            f"SELECT %(collection)s, {columns.catalog_number}, {fields}{constant_values}, "
-            f"%(now)s, %(now)s FROM {STAGING} "
+            f"WITH merged AS ({cls._insert(columns)} "
             f"ON CONFLICT ({columns.collection}, {columns.catalog_number}) DO UPDATE SET "
-            f"{updates}, {columns.updated_at} = EXCLUDED.{columns.updated_at} "
-            f"WHERE ({current}) IS DISTINCT FROM ({incoming}) "
-            f"RETURNING (xmax = 0) AS inserted) "
-            f"SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
-            f"FROM merged"
+            f"{updates}, {digest} = EXCLUDED.{digest}, "
+            f"{stamp} = CASE WHEN ({current}) IS DISTINCT FROM ({incoming}) "
+            f"THEN EXCLUDED.{stamp} ELSE specimen.{stamp} END "
+            f"WHERE specimen.{digest} IS DISTINCT FROM EXCLUDED.{digest} "
+            f"RETURNING (xmax = 0) AS inserted, specimen.{stamp} = %(now)s AS changed) "
+            f"SELECT count(*) FILTER (WHERE inserted), "
+            f"count(*) FILTER (WHERE NOT inserted AND changed) FROM merged"
         )

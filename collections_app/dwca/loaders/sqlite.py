@@ -1,10 +1,12 @@
 """SQLite: read the stored rows of a batch by key, compare in Python, write only the changes.
 
 SQLite has no COPY and an upsert does not say whether it inserted, updated or left a row
-alone, so each batch first reads the stored values of its catalogue numbers (a few indexed
-queries), then inserts the new rows and updates the changed ones with ``executemany``.
-Unchanged rows are not written, so they keep their ``updated_at``. Catalogue numbers of earlier
-batches are remembered in a temporary table, not in memory.
+alone, so each batch first reads the stored import hashes of its catalogue numbers (a few
+indexed queries), then inserts the new rows and updates the changed ones with
+``executemany``. A row is compared by its hash (``rowhash``); by its values only when its hash
+is NULL (edited since the last import), and then only its hash is written if they are equal.
+Unchanged rows keep their ``updated_at``. Catalogue numbers of earlier batches are remembered
+in a temporary table, not in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
 from ..mapping import Record, duplicate
+from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
 
@@ -31,18 +34,23 @@ class SqliteLoader:
         self.chunk = cast(int, connection.features.max_query_params) - 1
         key, fields = columns.catalog_number, columns.fields
         written = [columns.collection, key, *fields, *(c for c, _v in columns.constants)]
-        placeholders = ", ".join(["%s"] * (len(written) + 2))
+        placeholders = ", ".join(["%s"] * (len(written) + 3))
         self._insert_sql = (
             f"INSERT INTO {columns.table} ({', '.join(written)}, {columns.created_at}, "
-            f"{columns.updated_at}) VALUES ({placeholders})"
+            f"{columns.updated_at}, {columns.import_hash}) VALUES ({placeholders})"
         )
-        assignments = ", ".join(f"{column} = %s" for column in (*fields, columns.updated_at))
-        self._update_sql = (
-            f"UPDATE {columns.table} SET {assignments} "
-            f"WHERE {columns.collection} = %s AND {key} = %s"
+        where = f"WHERE {columns.collection} = %s AND {key} = %s"
+        assignments = ", ".join(
+            f"{column} = %s" for column in (*fields, columns.updated_at, columns.import_hash)
+        )
+        self._update_sql = f"UPDATE {columns.table} SET {assignments} {where}"
+        self._rehash_sql = f"UPDATE {columns.table} SET {columns.import_hash} = %s {where}"
+        # The values come along for rows without a hash only (NULL for the others).
+        stored_values = ", ".join(
+            f"CASE WHEN {columns.import_hash} IS NULL THEN {column} END" for column in fields
         )
         self._stored_sql = (
-            f"SELECT {key}, {', '.join(fields)} FROM {columns.table} "
+            f"SELECT {key}, {columns.import_hash}, {stored_values} FROM {columns.table} "
             f"WHERE {columns.collection} = %s AND {key} IN ({{keys}})"
         )
         self._seen_sql = (
@@ -74,34 +82,48 @@ class SqliteLoader:
                 [(r.catalog_number, r.line) for r in fresh],
             )
             stored = {
-                number: tuple(values)
-                for number, *values in self._select(
+                number: (stored_hash, tuple(values))
+                for number, stored_hash, *values in self._select(
                     cursor, self._stored_sql, [self.collection_id], fresh
                 )
             }
-            new = [r for r in fresh if r.catalog_number not in stored]
-            changed = [
-                r
-                for r in fresh
-                if r.catalog_number in stored and stored[r.catalog_number] != r.values
-            ]
+            new, changed, rehashed = [], [], []
+            for record in fresh:
+                digest = row_hash(record.values)
+                if record.catalog_number not in stored:
+                    new.append((record, digest))
+                    continue
+                stored_hash, stored_values = stored[record.catalog_number]
+                if stored_hash == digest:
+                    continue
+                if stored_hash is None and stored_values == record.values:
+                    rehashed.append((record, digest))
+                else:
+                    changed.append((record, digest))
             now = database_now()
             constants = tuple(value for _column, value in self.columns.constants)
-            if new:
-                cursor.executemany(
-                    self._insert_sql,
-                    [
-                        (self.collection_id, r.catalog_number, *r.values, *constants, now, now)
-                        for r in new
-                    ],
-                )
-            if changed:
-                cursor.executemany(
-                    self._update_sql,
-                    [(*r.values, now, self.collection_id, r.catalog_number) for r in changed],
-                )
+            collection = self.collection_id
+            cursor.executemany(
+                self._insert_sql,
+                [
+                    (collection, r.catalog_number, *r.values, *constants, now, now, digest)
+                    for r, digest in new
+                ],
+            )
+            cursor.executemany(
+                self._update_sql,
+                [(*r.values, now, digest, collection, r.catalog_number) for r, digest in changed],
+            )
+            cursor.executemany(
+                self._rehash_sql, [(digest, collection, r.catalog_number) for r, digest in rehashed]
+            )
         unchanged = len(fresh) - len(new) - len(changed)
         return LoadOutcome(len(new), len(changed), unchanged, duplicates)
+
+    @staticmethod
+    def prepare(records: Sequence[Record]) -> Sequence[Record]:
+        """The batch as ``load`` takes it: the records themselves (hashed as they load)."""
+        return records
 
     def _select(
         self, cursor: CursorWrapper, sql: str, params: list, records: Sequence[Record]

@@ -45,7 +45,7 @@ class Command(BaseCommand):
                 _("Missing specimen search indexes: %(names)s. Run manage.py specimen_indexes.")
                 % {"names": ", ".join(index.name for index in missing)}
             )
-        built, seconds = build_missing(self.stdout.write)
+        built, seconds, _connections = build_missing(self.stdout.write)
         self.stdout.write(
             _("Built %(count)d specimen search indexes in %(seconds).1f s.")
             % {"count": built, "seconds": seconds}

@@ -1,0 +1,104 @@
+"""Benchmark 3b: the specimens API's requests per second against pgbench running their SQL.
+
+Four requests a partner or the picker makes — a name prefix, the picker's ``q``, a catalogue
+number and a deep page by cursor — are made once in-process (Django's test client) to capture
+the SQL each runs, literals bound. pgbench then runs those statements, one script per request
+in equal shares, from as many clients as the API gets, for ``seconds``: what the database
+serves when nothing else is in the way. gunicorn serves the same four requests to the same
+clients (``serving.hammer``), and the ratio API req/s ÷ pgbench tps is the share of a request's
+time the database is: 1.0 would be an API that costs nothing beyond its SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from . import serving
+
+
+@dataclass(frozen=True)
+class Throughput:
+    api_per_second: float
+    pgbench_tps: float
+    queries: int  # SQL statements per round of the four requests
+
+    @property
+    def ratio(self) -> float:
+        return self.api_per_second / self.pgbench_tps
+
+
+def captured_sql(path: str) -> list[str]:
+    """The statements one request to ``path`` runs, as the database received them."""
+    with CaptureQueriesContext(connection) as captured:
+        response = Client().get(path, HTTP_ACCEPT="application/json")
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code}")
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def pgbench_binary() -> str:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    if not candidates:
+        raise RuntimeError("pgbench not found: install postgresql-contrib (Debian: postgresql)")
+    return str(candidates[-1])
+
+
+def pgbench_tps(conninfo: str, scripts: list[list[str]], clients: int, seconds: int) -> float:
+    """Transactions per second of pgbench running ``scripts`` (each a request's statements)."""
+    parts = urlsplit(conninfo)
+    with tempfile.TemporaryDirectory(prefix="elvis-pgbench-") as folder:
+        command = [pgbench_binary(), "--no-vacuum", "-c", str(clients), "-j", "2"]
+        command += ["-T", str(seconds)]
+        for number, statements in enumerate(scripts):
+            script = Path(folder) / f"request{number}.sql"
+            script.write_text("".join(f"{statement};\n" for statement in statements))
+            command += ["-f", str(script)]
+        command += ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+        command += ["-U", parts.username or "postgres", parts.path.lstrip("/")]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+    found = re.search(r"tps = ([\d.]+)", done.stdout)
+    if not found:
+        raise RuntimeError(f"pgbench printed no tps: {done.stdout}{done.stderr}")
+    return float(found.group(1))
+
+
+def api_per_second(port: int, paths: list[str], requests: int, clients: int) -> float:
+    """Requests per second of wall time, ``requests`` of each path from ``clients`` threads."""
+    started = time.perf_counter()
+    measured = serving.hammer(port, paths, requests, clients)
+    elapsed = time.perf_counter() - started
+    if any(errors for _latencies, errors in measured):
+        raise RuntimeError("the API answered errors during the throughput run")
+    return requests * len(paths) / elapsed
+
+
+def measure(
+    conninfo: str,
+    env: dict[str, str],
+    paths: list[str],
+    *,
+    requests: int,
+    clients: int,
+    workers: int,
+    seconds: int,
+) -> Throughput:
+    scripts = [captured_sql(path) for path in paths]
+    tps = pgbench_tps(conninfo, scripts, clients, seconds)
+    with serving.gunicorn(env, workers) as port:
+        serving.hammer(port, paths, 2 * clients, clients)  # warm every worker up
+        rate = api_per_second(port, paths, requests, clients)
+    return Throughput(rate, tps, sum(len(script) for script in scripts))

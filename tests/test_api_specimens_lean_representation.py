@@ -1,0 +1,59 @@
+"""The specimens API writes its rows by hand for speed; they stay exactly what DRF's generic
+serializer writes from the declared fields, in any time zone, on list and detail alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from collections_app.api.serializers import SpecimenSerializer
+from collections_app.models import Specimen
+
+
+@pytest.fixture
+def specimens(collection_a):
+    Specimen.objects.bulk_create(
+        [
+            Specimen(
+                collection=collection_a,
+                catalog_number="ENT-1",
+                occurrence_id="urn:catalog:INSTA:ENT:1",
+                scientific_name="Carabus auratus",
+                family="Carabidae",
+                type_status="Holotype",
+                country="FR",
+                locality="Forêt de Fontainebleau",
+                event_date="1921-06-14",
+                preparations="pinned",
+            ),
+            Specimen(collection=collection_a, catalog_number="ENT-2", is_available=False),
+        ]
+    )
+    Specimen.objects.filter(catalog_number="ENT-2").update(
+        updated_at=datetime(2026, 3, 29, 0, 30, 0, 123456, tzinfo=UTC)
+    )
+    return list(Specimen.objects.select_related("collection__institution").order_by("pk"))
+
+
+def generic(specimen: Specimen) -> dict:
+    return serializers.ModelSerializer.to_representation(SpecimenSerializer(), specimen)
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_the_hand_written_row_is_the_generic_one(specimens, zone):
+    with timezone.override(zone):
+        for specimen in specimens:
+            assert SpecimenSerializer(specimen).data == generic(specimen)
+
+
+def test_a_page_and_a_detail_answer_the_hand_written_rows(api, specimens):
+    page = api.get("/api/v1/specimens/").json()["results"]
+    detail = api.get(f"/api/v1/specimens/{specimens[1].pk}/").json()
+
+    expected = [dict(generic(specimen)) for specimen in specimens]
+    assert sorted(page, key=lambda row: row["id"]) == expected
+    assert detail == expected[1]
+    assert detail["updated_at"] == "2026-03-29T00:30:00.123456Z"

@@ -1,0 +1,126 @@
+"""The import's fast paths: the reader process, and on PostgreSQL the direct load into an
+empty collection (no merge), which turns into a merge at the first repeated catalogue number."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import pytest
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from collections_app.dwca import indexes, readahead
+from collections_app.dwca.errors import ImportFailed
+from collections_app.dwca.importer import ImportRun
+from collections_app.dwca.indexes import IndexMode
+from collections_app.dwca.loaders import LOADERS
+from collections_app.models import Specimen
+
+from .dwca_support import import_dwca, occurrence, rejects_of, write_occurrences
+
+
+def merges(captured: CaptureQueriesContext) -> int:
+    return sum("ON CONFLICT" in query["sql"] for query in captured.captured_queries)
+
+
+def test_batches_are_read_and_mapped_in_another_process_ahead_of_the_loading():
+    def produce():
+        for number in range(5):
+            yield number, os.getpid()
+
+    produced = list(readahead.read_ahead(produce))
+
+    assert [number for number, _pid in produced] == list(range(5))
+    assert {pid for _number, pid in produced} != {os.getpid()}
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failure_in_the_reader_reaches_the_loading_after_the_batches_before_it():
+    def produce():
+        yield 1
+        raise ImportFailed("line 3 is damaged")
+
+    produced = readahead.read_ahead(produce)
+
+    assert next(produced) == 1
+    with pytest.raises(ImportFailed, match="line 3 is damaged"):
+        next(produced)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_interrupted_import_leaves_no_reader_process(collection_a, tmp_path, monkeypatch):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 40)])
+    loader = LOADERS[connection.vendor]
+
+    def interrupted(self, records):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loader, "load", interrupted)
+
+    with pytest.raises(CommandError):
+        import_dwca(archive, collection_a, "--batch-size", "5")
+
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's loader")
+def test_an_empty_collection_is_loaded_directly_and_a_full_one_merged(collection_a, tmp_path):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 9)])
+
+    with CaptureQueriesContext(connection) as first:
+        import_dwca(archive, collection_a, "--batch-size", "3")
+    with CaptureQueriesContext(connection) as again:
+        output = import_dwca(archive, collection_a, "--batch-size", "3")
+
+    assert merges(first) == 0
+    assert merges(again) == 3
+    assert output.startswith("created 0, updated 0, unchanged 8, rejected 0")
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's loader")
+def test_a_direct_load_meeting_a_repeated_catalogue_number_merges_from_that_batch_on(
+    collection_a, tmp_path
+):
+    rows = [occurrence(n) for n in range(1, 7)]
+    rows[4] = occurrence(1, locality="later")  # line 6, batch 3 repeats line 2 of batch 1
+    archive = write_occurrences(tmp_path / "dupes.zip", [*rows, occurrence(7), occurrence(8)])
+
+    with CaptureQueriesContext(connection) as captured:
+        output = import_dwca(archive, collection_a, "--batch-size", "2")
+
+    assert merges(captured) == 2  # batches 3 and 4: batches 1 and 2 were direct
+    assert output.startswith("created 7, updated 0, unchanged 0, rejected 1")
+    assert [(row["line"], row["reason"]) for row in rejects_of(tmp_path / "dupes.rejects.csv")] == [
+        ("6", "duplicate in archive: catalogNumber already on line 2")
+    ]
+    assert Specimen.objects.get(catalog_number="ENT-00001").locality != "later"
+    assert Specimen.objects.filter(collection=collection_a).count() == 7
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's own connections")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_indexes_are_rebuilt_by_several_connections_at_once(
+    collection_a, tmp_path
+):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 30)])
+    dropped = [index.name for index in Specimen._meta.indexes]
+
+    run = ImportRun(archive, collection_a, indexes=IndexMode.REBUILD)
+    run.execute()
+
+    assert run.indexes.connections == indexes.BUILDERS > 1
+    assert run.indexes.rebuilt == len(dropped)
+    assert indexes.missing_indexes() == []
+    assert Specimen.objects.filter(collection=collection_a).count() == 29
+
+
+def test_inside_a_transaction_they_are_rebuilt_on_its_own_connection(collection_a, tmp_path):
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 30)])
+
+    run = ImportRun(archive, collection_a, indexes=IndexMode.REBUILD)
+    run.execute()
+
+    assert run.indexes.connections == 1
+    assert indexes.missing_indexes() == []
