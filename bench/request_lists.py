@@ -124,7 +124,7 @@ def seed(size: int) -> Actors:
     LoanRequest.collections.through.objects.bulk_create(
         (
             LoanRequest.collections.through(
-                loanrequest_id=loan.pk, collection_id=collections[n % INSTITUTIONS].pk
+                request_id=loan.pk, collection_id=collections[n % INSTITUTIONS].pk
             )
             for n, loan in enumerate(loans)
         ),

@@ -88,8 +88,13 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        # A person's list, newest first (``ordering``), all or unread only: a page is one
+        # backward range of one of these, with no sort of the whole inbox (issue #13).
         indexes = [
-            models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["recipient", "created_at", "id"], name="notification_list_idx"),
+            models.Index(
+                fields=["recipient", "read_at", "created_at", "id"], name="notification_inbox_idx"
+            ),
             models.Index(fields=["email_status", "created_at"], name="notification_outbox_idx"),
         ]
         constraints = [

@@ -128,10 +128,7 @@ class DigitisationRequest(core.AccessRequest):
         verbose_name = _("digitisation request")
         verbose_name_plural = _("digitisation requests")
         # The shared indexes, named within PostgreSQL's and Django's 30 characters.
-        indexes = [
-            models.Index(fields=["institution", "status"], name="dig_request_inst"),
-            models.Index(fields=["requester", "status"], name="dig_request_req"),
-        ]
+        indexes = core.list_indexes("dig_request")
 
 
 class DigitisationRequestCollection(core.RequestCollection):

@@ -53,6 +53,7 @@ from .events import request_opened
 from .history import readable_history
 from .kinds import all_kinds, kind_of
 from .models import handles_requests
+from .paging import BoundedCountPaginator
 from .queue import DUE_SOON_DAYS, work_queue
 from .requester import earlier_requests
 from .service import check_allowed, perform
@@ -311,8 +312,13 @@ class AccessRequestAdmin(NotFoundOutsideScope, LabelledInlineInputs, admin.Model
     list_filter: ClassVar[tuple[Any, ...]] = ("status", CollectionFilter)
     search_fields = ("reference", "title", "requester__email", "requester__full_name")
     search_help_text = _("A reference, words of the title, or the requester's name or e-mail.")
-    date_hierarchy = "created_at"
     ordering = ("-updated_at", "-id")
+    # No COUNT over every request on each load (issue #13): the count stops at a bound, and
+    # the unfiltered total is not counted at all. For the same reason the creation date is a
+    # filter of fixed ranges (``get_list_filter``), not a date hierarchy, whose links are a
+    # MIN/MAX and a DISTINCT over every matching row.
+    paginator = BoundedCountPaginator
+    show_full_result_count = False
 
     #: The kind's own fields in the request's first section, after its status.
     summary_fields: tuple[str, ...] = ()
@@ -391,9 +397,10 @@ class AccessRequestAdmin(NotFoundOutsideScope, LabelledInlineInputs, admin.Model
     def get_list_filter(self, request: HttpRequest):
         # A kind names "status" in its filters; every kind's list then opens on the open ones.
         filters = tuple(StatusFilter if f == "status" else f for f in self.list_filter)
+        created = ("created_at", admin.DateFieldListFilter)
         if is_site_staff(request.user):
-            return (*filters, InstitutionFilter)
-        return filters
+            return (*filters, created, InstitutionFilter)
+        return (*filters, created)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return may_use_admin(request.user) and in_queue(request.user)

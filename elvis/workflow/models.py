@@ -90,6 +90,28 @@ class RequestCollectionsField(models.ManyToManyField):
         return name, "django.db.models.ManyToManyField", args, kwargs
 
 
+def list_indexes(prefix: str) -> list[models.Index]:
+    """The indexes every kind's request lists are served by, named ``<prefix>_…``.
+
+    A list is filtered by equalities and read in ``Meta.ordering`` (``-updated_at, -id``) a
+    page at a time; with the equalities first and that order after them, a page is one index
+    range read backwards with a LIMIT, never a sort of every match (issue #13):
+
+    - ``status``: a filter by status of staff of many institutions (or site staff);
+    - ``institution, status``: a curator's queue (``institution_id IN (…)``), by status;
+    - ``requester, status``: a researcher's own requests, by status.
+
+    A kind whose table name makes ``<app>_<model>_…`` longer than an index name may be (30
+    characters) passes a shorter prefix (``virtual_access``).
+    """
+    order = ["updated_at", "id"]
+    return [
+        models.Index(fields=["status", *order], name=f"{prefix}_status"),
+        models.Index(fields=["institution", "status", *order], name=f"{prefix}_inst"),
+        models.Index(fields=["requester", "status", *order], name=f"{prefix}_req"),
+    ]
+
+
 class AccessRequest(models.Model):
     """What a researcher asks for; ``status`` is written by ``workflow.service.perform`` only."""
 
@@ -132,10 +154,7 @@ class AccessRequest(models.Model):
     class Meta:
         abstract = True
         ordering = ["-updated_at", "-id"]
-        indexes = [
-            models.Index(fields=["institution", "status"], name="%(app_label)s_%(class)s_inst"),
-            models.Index(fields=["requester", "status"], name="%(app_label)s_%(class)s_req"),
-        ]
+        indexes = list_indexes("%(app_label)s_%(class)s")
 
     def __str__(self) -> str:
         return f"{self.reference} — {self.title}"

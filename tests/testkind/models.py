@@ -24,7 +24,6 @@ class SampleRequest(core.AccessRequest):
     class Meta(core.AccessRequest.Meta):
         verbose_name = "sample request"
         verbose_name_plural = "sample requests"
-        indexes = []
 
 
 class SampleRequestCollection(core.RequestCollection):

@@ -60,8 +60,11 @@ def filterset_for_kind(kind: RequestKind) -> type[AccessRequestFilterSet]:
         f"{kind.model.__name__}FilterSet",
         (*own, AccessRequestFilterSet),
         {
+            # A column of the request itself, so no duplicate rows to remove: django-filter's
+            # default DISTINCT would sort every match before the page's LIMIT (issue #13).
             "status": django_filters.MultipleChoiceFilter(
                 choices=kind.statuses,
+                distinct=False,
                 help_text=_("Repeat for several: ?status=submitted&status=under_review."),
             ),
             "ordering": KeysetOrderingFilter(
