@@ -143,7 +143,10 @@ class VisitFacility(models.Model):
         verbose_name=_("facility"),
     )
     instruments = models.ManyToManyField(
-        "collections_app.Instrument", blank=True, verbose_name=_("instruments and services")
+        "collections_app.Instrument",
+        blank=True,
+        through="VisitFacilityInstrument",
+        verbose_name=_("instruments and services"),
     )
 
     class Meta:
@@ -156,6 +159,34 @@ class VisitFacility(models.Model):
 
     def __str__(self) -> str:
         return str(self.facility)
+
+
+class VisitFacilityInstrument(models.Model):
+    """An instrument or service a visit asks for at a facility: the row behind
+    ``VisitFacility.instruments``, explicit so that Django's deletion collector sees it. An
+    instrument a visit names cannot be deleted (the admin shows its protected page, an inline
+    delete is a form error), as collections requests name cannot: no visit silently loses what
+    it asked for. Deleting the visit's facility row still takes its rows along."""
+
+    # The former automatic many-to-many table, kept with its rows (a state-only migration).
+    visit_facility = models.ForeignKey(
+        VisitFacility, on_delete=models.CASCADE, related_name="+", db_column="visitfacility_id"
+    )
+    instrument = models.ForeignKey(
+        "collections_app.Instrument",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("instrument or service"),
+    )
+
+    class Meta:
+        db_table = "visits_visitfacility_instruments"
+        unique_together = [("visit_facility", "instrument")]
+        verbose_name = _("instrument or service wanted")
+        verbose_name_plural = _("instruments and services wanted")
+
+    def __str__(self) -> str:
+        return str(self.instrument)
 
 
 class VisitReport(models.Model):
