@@ -26,12 +26,15 @@ if TYPE_CHECKING:
         overdue: bool  # LoanRequestQuerySet.with_overdue
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = _("overdue")
-    parameter_name = "overdue"
+class YesNoFilter(admin.SimpleListFilter):
+    """A filter with two choices, "yes" and "no"; anything else is a bad lookup (Django's
+    "incorrect lookup" redirect), not an empty page."""
+
+    yes_label: StrOrPromise
+    no_label: StrOrPromise
 
     def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
-        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+        return [("yes", self.yes_label), ("no", self.no_label)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
@@ -39,25 +42,30 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset
         if value not in ("yes", "no"):
             raise IncorrectLookupParameters(value)
-        return cast("LoanRequestQuerySet", queryset).overdue(value == "yes")
+        return self.filter(cast("LoanRequestQuerySet", queryset), value == "yes")
+
+    def filter(self, loans: LoanRequestQuerySet, yes: bool) -> QuerySet:
+        raise NotImplementedError
 
 
-class ExtensionAskedFilter(admin.SimpleListFilter):
+class OverdueFilter(YesNoFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+    yes_label, no_label = _("Overdue"), _("Not overdue")
+
+    def filter(self, loans: LoanRequestQuerySet, yes: bool) -> QuerySet:
+        return loans.overdue(yes)
+
+
+class ExtensionAskedFilter(YesNoFilter):
     """The loans whose requester waits for an answer to their ask for an extension."""
 
     title = _("extension asked")
     parameter_name = "extension_asked"
+    yes_label, no_label = _("Extension asked"), _("None asked")
 
-    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, StrOrPromise]]:
-        return [("yes", _("Extension asked")), ("no", _("None asked"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value is None:
-            return queryset
-        if value not in ("yes", "no"):
-            raise IncorrectLookupParameters(value)
-        return queryset.filter(extension_wanted_until__isnull=value == "no")
+    def filter(self, loans: LoanRequestQuerySet, yes: bool) -> QuerySet:
+        return loans.filter(extension_wanted_until__isnull=not yes)
 
 
 class PermitInline(ReadOnlyInline):
