@@ -16,13 +16,18 @@ class ItemIdsField(forms.Field):
 
     default_error_messages = {"invalid": _("Give a list of item ids.")}
 
-    def to_python(self, value: Any) -> list[int]:
+    def values(self, value: Any) -> list[Any] | tuple[Any, ...]:
+        """The given values as a sequence: JSON's list, or a form's ``1,2`` split."""
         if value in (None, "", []):
             return []
         if isinstance(value, str):
             value = [part for part in value.replace(" ", "").split(",") if part]
         if not isinstance(value, list | tuple):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
+
+    def to_python(self, value: Any) -> list[int]:
+        value = self.values(value)
         try:
             return sorted({int(v) for v in value})
         except (TypeError, ValueError):
@@ -55,13 +60,7 @@ class ItemEntriesField(ItemIdsField):
         self.note_max_length = note_max_length
 
     def to_python(self, value: Any) -> list[dict[str, Any]]:  # type: ignore[override]
-        if value in (None, "", []):
-            return []
-        if isinstance(value, str):
-            value = [part for part in value.replace(" ", "").split(",") if part]
-        if not isinstance(value, list | tuple):
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        entries = [self._entry(raw) for raw in value]
+        entries = [self._entry(raw) for raw in self.values(value)]
         seen: set[int] = set()
         for entry in entries:
             if entry["item"] in seen:
