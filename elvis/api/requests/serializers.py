@@ -14,7 +14,7 @@ from collections_app.api.serializers import (
     InstitutionSummarySerializer,
 )
 from collections_app.models import Collection, Institution, Specimen
-from elvis.api.fields import PersonSerializer, SummaryRelatedField
+from elvis.api.fields import CalledField, PersonSerializer, SummaryRelatedField
 from elvis.workflow.actors import Viewer
 from elvis.workflow.kinds import RequestKind, kind_of
 from elvis.workflow.models import AccessRequest
@@ -146,7 +146,7 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         "updated_at",
         "submitted_at",
     )
-    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    status_display = CalledField("get_status_display")
     allowed_actions = serializers.SerializerMethodField(
         help_text=_("What you may do now: POST to …/<id>/<action>/.")
     )
