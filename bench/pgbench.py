@@ -5,7 +5,7 @@ number and a deep page by cursor — are made once in-process (Django's test cli
 the SQL each runs, literals bound. pgbench then runs those statements, one script per request
 in equal shares, from as many clients as the API gets, for ``seconds``: what the database
 serves when nothing else is in the way. gunicorn serves the same four requests to the same
-clients (``serving.hammer``), and the ratio API req/s ÷ pgbench tps is the share of a request's
+clients (``load.apply_load``), and the ratio API req/s ÷ pgbench tps is the share of a request's
 time the database is: 1.0 would be an API that costs nothing beyond its SQL.
 """
 
@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +23,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from . import serving
+from . import load, serving
 
 
 @dataclass(frozen=True)
@@ -76,14 +75,12 @@ def pgbench_tps(conninfo: str, scripts: list[list[str]], clients: int, seconds: 
     return float(found.group(1))
 
 
-def api_per_second(port: int, paths: list[str], requests: int, clients: int) -> float:
-    """Requests per second of wall time, ``requests`` of each path from ``clients`` threads."""
-    started = time.perf_counter()
-    measured = serving.hammer(port, paths, requests, clients)
-    elapsed = time.perf_counter() - started
-    if any(errors for _latencies, errors in measured):
+def api_per_second(port: int, paths: list[str], spec: load.LoadSpec) -> float:
+    """Requests per second of wall time, the paths in turn, under ``spec``'s load."""
+    run = load.apply_load(port, paths, spec)
+    if run.errors:
         raise RuntimeError("the API answered errors during the throughput run")
-    return requests * len(paths) / elapsed
+    return run.per_second
 
 
 def measure(
@@ -91,14 +88,13 @@ def measure(
     env: dict[str, str],
     paths: list[str],
     *,
-    requests: int,
-    clients: int,
+    spec: load.LoadSpec,
     workers: int,
     seconds: int,
 ) -> Throughput:
     scripts = [captured_sql(path) for path in paths]
-    tps = pgbench_tps(conninfo, scripts, clients, seconds)
+    tps = pgbench_tps(conninfo, scripts, spec.clients, seconds)
     with serving.gunicorn(env, workers) as port:
-        serving.hammer(port, paths, 2 * clients, clients)  # warm every worker up
-        rate = api_per_second(port, paths, requests, clients)
+        load.apply_load(port, paths, spec.warm_up())
+        rate = api_per_second(port, paths, spec)
     return Throughput(rate, tps, sum(len(script) for script in scripts))

@@ -12,6 +12,7 @@ from django.core.management import get_commands
 from collections_app.models import Collection, Institution, Specimen
 
 from . import loading, pgbench, searching, serving
+from .load import LoadSpec
 
 
 @dataclass(frozen=True)
@@ -164,14 +165,14 @@ def api_section(args: argparse.Namespace, env: dict[str, str]) -> list[serving.C
         ),
         serving.Case("picker q, page 1", {**size, "q": sample.scientific_name[:4].lower()}),
     ]
+    spec = LoadSpec.from_args(args)
     print(
-        f"\n[api] {len(cases)} cases × {args.requests} requests, {args.clients} clients, "
-        f"gunicorn with {args.workers} workers…",
+        f"\n[api] {len(cases)} cases, {spec.describe()}, gunicorn with {args.workers} workers…",
         flush=True,
     )
-    results = serving.run_cases(cases, env, args.requests, args.clients, args.workers)
+    results = serving.run_cases(cases, env, spec, args.workers)
     _table(
-        f"3. GET {serving.LIST} ({args.clients} concurrent clients, {args.requests} requests, ms)",
+        f"3. GET {serving.LIST} ({spec.describe()}, ms)",
         ["case", "p50", "p95", "errors", "SQL/request", "results"],
         [
             [
@@ -203,8 +204,9 @@ def throughput_section(args: argparse.Namespace, env: dict[str, str]) -> pgbench
             {**size, "cursor": serving.deep_cursor(page, args.page_size)},
         ),
     ]
+    spec = LoadSpec.from_args(args)
     print(
-        f"\n[api ÷ pgbench] {len(cases)} requests, {args.clients} clients, "
+        f"\n[api ÷ pgbench] {len(cases)} requests in turn, {spec.describe()}, "
         f"pgbench {args.pgbench_seconds} s…",
         flush=True,
     )
@@ -212,14 +214,13 @@ def throughput_section(args: argparse.Namespace, env: dict[str, str]) -> pgbench
         args.database_url,
         env,
         [case.path for case in cases],
-        requests=args.requests,
-        clients=args.clients,
+        spec=spec,
         workers=args.workers,
         seconds=args.pgbench_seconds,
     )
     _table(
         f"3b. API vs pgbench running its SQL ({', '.join(case.name for case in cases)}; "
-        f"{args.clients} clients)",
+        f"{spec.describe()})",
         ["run", "per second", "SQL per round of the requests"],
         [
             ["API (gunicorn)", f"{result.api_per_second:,.1f}", str(result.queries)],
@@ -386,11 +387,12 @@ def requests_section(args: argparse.Namespace, env: dict[str, str]) -> None:
     from . import request_lists as requests
 
     small, large = (200, 2000) if args.quick else (200, 20_000)
-    found = requests.run(env, [small, large], args.requests, args.clients, args.workers)
+    spec = LoadSpec.from_args(args)
+    found = requests.run(env, [small, large], spec, args.workers)
     lists = found["lists"] + found["transitions"]
     _table(
-        f"6. Request lists and transitions ({args.clients} clients, gunicorn {args.workers} "
-        "workers, Python load generator: threads + http.client)",
+        f"6. Request lists and transitions (lists: {spec.describe()}; transitions: "
+        f"{requests.APPROVERS} curators; gunicorn {args.workers} workers)",
         ["case", "loans", "req/s", "p50 ms", "p95 ms", "non-200"],
         [[r.name, f"{r.size:,}", f"{r.per_second:.1f}", f"{r.latencies.p50:.1f}",
           f"{r.latencies.p95:.1f}", str(r.errors)] for r in lists],

@@ -12,12 +12,10 @@ queue and on the API), eight approve at once. Cases, each at both sizes:
 - the admin's queue page and the API list as the curator's browser session;
 - transitions per second: 8 curators each ``start_review`` their own submitted loans at once.
 
-Lists are hammered against gunicorn (``serving.gunicorn``) by ``serving.hammer``'s threads
-with ``http.client`` (wrk is not used: a Python load generator is here everywhere, and the
-same one measures every benchmark). Throttles are raised by ``run_bench.bench_environment``.
-``profile_list`` runs the 50-row list in-process under pyinstrument and returns its top
-frames (bench/README.md keeps the before and after).
-"""
+Lists are loaded against gunicorn (``serving.gunicorn``) by ``load.apply_load``: wrk when it is
+installed, as issue #13 measured, else Python threads (the report names which). Throttles are
+raised by ``run_bench.bench_environment``. ``profile_list`` runs the 50-row list in-process
+under pyinstrument and returns its top frames (bench/README.md keeps the before and after)."""
 
 from __future__ import annotations
 
@@ -40,7 +38,8 @@ from elvis.api.requests.viewsets import viewset_for_kind
 from elvis.workflow.kinds import get_kind
 from loans.models import LoanComment, LoanHistory, LoanItem, LoanRequest
 
-from .serving import gunicorn, hammer
+from .load import LoadSpec, apply_load
+from .serving import gunicorn
 from .timing import Latencies
 
 PREFIX, INSTITUTIONS, APPROVERS = "BQ", 20, 8
@@ -199,16 +198,13 @@ def _headers(actors: Actors, credential: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={actors.session}", "Accept": "application/json"}
 
 
-def run_lists(
-    port: int, size: int, actors: Actors, requests: int, clients: int
-) -> list[CaseResult]:
+def run_lists(port: int, size: int, actors: Actors, spec: LoadSpec) -> list[CaseResult]:
     results = []
     for name, path, credential in list_cases(size):
         headers = _headers(actors, credential)
-        hammer(port, [path], 2 * clients, clients, headers=headers)  # warm every worker
-        started = time.perf_counter()
-        ((latencies, errors),) = hammer(port, [path], requests, clients, headers=headers)
-        results.append(CaseResult(name, size, latencies, errors, time.perf_counter() - started))
+        apply_load(port, [path], spec.warm_up(), headers)  # reaches every worker
+        run = apply_load(port, [path], spec, headers)
+        results.append(CaseResult(name, size, run.latencies, run.errors, run.seconds))
     return results
 
 
@@ -276,16 +272,14 @@ def profile_list(actors: Actors, page_size: int = 50, top: int = 25) -> str:
     return "\n".join(profiler.output(renderer).splitlines()[:top])
 
 
-def run(
-    env: dict[str, str], sizes: list[int], requests: int, clients: int, workers: int
-) -> dict[str, Any]:
+def run(env: dict[str, str], sizes: list[int], spec: LoadSpec, workers: int) -> dict[str, Any]:
     """Every case at every size; the profile at the largest. Gunicorn stays up across sizes
     (only the rows change)."""
     found: dict[str, Any] = {"lists": [], "transitions": [], "profile": ""}
     with gunicorn(env, workers) as port:
         for size in sizes:
             actors = seed(size)
-            found["lists"] += run_lists(port, size, actors, requests, clients)
+            found["lists"] += run_lists(port, size, actors, spec)
             found["transitions"].append(run_transitions(port, size, actors, min(200, size // 8)))
             if size == max(sizes):
                 found["profile"] = profile_list(actors)

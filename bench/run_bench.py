@@ -72,8 +72,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     parser.add_argument("--queries", type=int, default=1000, help="random queries per shape")
-    parser.add_argument("--requests", type=int, default=400, help="API requests per case")
+    parser.add_argument(
+        "--requests", type=int, default=400, help="API requests per case (Python load)"
+    )
     parser.add_argument("--clients", type=int, default=8, help="concurrent API clients")
+    parser.add_argument(
+        "--load",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="the HTTP load generator: wrk (as issue #13 measured; auto takes it when "
+        "installed) or Python threads (bench/load.py)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=20, help="how long wrk loads each API case"
+    )
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
     parser.add_argument("--page", type=int, default=10_000, help="the deep page of the API")
     parser.add_argument("--page-size", type=int, default=50)
@@ -98,12 +110,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: 50,000 rows, 200 queries per shape, 80 requests per API case, "
+        help="a smoke run: 50,000 rows, 200 queries per shape, 80 requests (or 3 s) per API case, "
         "40 images of 2000×1500 and a package of 50",
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.rows, args.queries, args.requests, args.pgbench_seconds = [50_000], 200, 80, 5
+        args.seconds = 3
     return args
 
 

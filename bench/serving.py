@@ -1,23 +1,19 @@
 """Benchmark 3: ``GET /api/v1/specimens/`` under concurrent clients, against gunicorn.
 
-gunicorn is started here on a free port of 127.0.0.1 and stopped at the end. Each case is a
-fixed number of requests shared by the client threads (a new connection per request, as
-gunicorn's sync workers close them); the cases are interleaved, so that each meets the same
-load from the rest of the machine. Page N is reached the way a client reaches it, with a
-cursor: the cursor of the row just before page N's first row, built directly (one OFFSET query
-at set-up) with the same encoder the API uses, instead of following 9,999 next links. The SQL
-queries per request are counted in-process with the test client, on the same database.
-"""
+gunicorn is started here on a free port of 127.0.0.1 and stopped at the end. Each case is
+measured alone under the load ``bench/load.py`` applies (wrk for a duration, or Python threads
+for a count of requests), after a warm-up over all of them. Page N is reached the way a client
+reaches it, with a cursor: the cursor of the row just before page N's first row, built directly
+(one OFFSET query at set-up) with the same encoder the API uses, instead of following 9,999
+next links. The SQL queries per request are counted in-process with the test client, on the
+same database."""
 
 from __future__ import annotations
 
-import http.client
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +28,7 @@ from collections_app.models import Specimen
 from collections_app.search import DEFAULT_ORDERING, order_specimens
 from elvis.api.pagination import encode_cursor
 
+from . import load
 from .timing import Latencies
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,57 +89,11 @@ def _wait_until_healthy(port: int, process: subprocess.Popen, timeout: float = 6
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}")
         try:
-            if _get(port, "/healthz/")[0] == 200:
+            if load.get_status(port, "/healthz/", {}) == 200:
                 return
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer /healthz/ in time")
-
-
-def _get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    client = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        client.request("GET", path, headers=headers or {"Accept": "application/json"})
-        response = client.getresponse()
-        return response.status, response.read()
-    finally:
-        client.close()
-
-
-def hammer(
-    port: int,
-    paths: list[str],
-    requests: int,
-    clients: int,
-    headers: dict[str, str] | None = None,
-) -> list[tuple[Latencies, int]]:
-    """``requests`` GETs of each path from ``clients`` threads, the paths interleaved (so that
-    every case meets the same load from the rest of the machine): latencies and non-200s.
-    ``headers`` replace the default ``Accept: application/json`` (e.g. to add credentials)."""
-    jobs = deque(index for _ in range(requests) for index in range(len(paths)))
-    results = [(Latencies(), [0]) for _ in paths]
-    lock = threading.Lock()
-
-    def client() -> None:
-        while True:
-            try:
-                index = jobs.popleft()
-            except IndexError:
-                return
-            started = time.perf_counter()
-            status, _ = _get(port, paths[index], headers)
-            elapsed = time.perf_counter() - started
-            latencies, errors = results[index]
-            with lock:
-                latencies.add(elapsed)
-                errors[0] += status != 200
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [(latencies, errors[0]) for latencies, errors in results]
 
 
 def count_queries(path: str) -> tuple[int, int]:
@@ -155,16 +106,14 @@ def count_queries(path: str) -> tuple[int, int]:
 
 
 def run_cases(
-    cases: list[Case], env: dict[str, str], requests: int, clients: int, workers: int
+    cases: list[Case], env: dict[str, str], spec: load.LoadSpec, workers: int
 ) -> list[CaseResult]:
+    """Each case alone under ``spec``'s load, after a warm-up over all of them."""
     counted = [count_queries(case.path) for case in cases]
-    paths = [case.path for case in cases]
     with gunicorn(env, workers) as port:
-        hammer(port, paths, 2 * clients, clients)  # warm every worker up on every case
-        measured = hammer(port, paths, requests, clients)
+        load.apply_load(port, [case.path for case in cases], spec.warm_up())
+        measured = [load.apply_load(port, [case.path], spec) for case in cases]
     return [
-        CaseResult(case, latencies, errors, queries, found)
-        for case, (latencies, errors), (queries, found) in zip(
-            cases, measured, counted, strict=True
-        )
+        CaseResult(case, run.latencies, run.errors, queries, found)
+        for case, run, (queries, found) in zip(cases, measured, counted, strict=True)
     ]
