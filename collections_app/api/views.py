@@ -8,7 +8,6 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from django.db.models import Count, Model, ProtectedError, QuerySet
@@ -199,6 +198,17 @@ class FacilityViewSet(RegistryViewSet):
         )
 
 
+class CataloguePagination(KeysetPagination):
+    """Specimen pages read their keys before joining collection and institution (an import
+    gives all its specimens one ``updated_at``, which a sync pages through: ``keys_first``),
+    and their rows as named values, not model instances (``rows``)."""
+
+    keys_first = True
+
+    def rows_of(self, page: QuerySet) -> QuerySet:
+        return specimen_rows(page)
+
+
 class SpecimenViewSet(RegistryViewSet):
     """Catalogued specimens (millions of rows): searched and ordered by ``search_specimens``
     (through the filterset), paged by cursor so that no page counts or skips rows."""
@@ -206,8 +216,4 @@ class SpecimenViewSet(RegistryViewSet):
     queryset = order_specimens(Specimen.objects.select_related("collection__institution"))
     serializer_class = SpecimenSerializer
     filterset_class = SpecimenFilterSet
-    pagination_class = KeysetPagination
-
-    def paginate_queryset(self, queryset: QuerySet | Sequence) -> list | None:
-        """A list page's specimens as rows, not model instances (``rows``)."""
-        return super().paginate_queryset(specimen_rows(cast("QuerySet", queryset)))
+    pagination_class = CataloguePagination

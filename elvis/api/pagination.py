@@ -114,6 +114,15 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
     or removed while a client pages never make it skip or repeat another row.
     """
 
+    #: Read the page's primary keys from its own table first (``WHERE pk IN (SELECT pk …
+    #: ORDER BY … LIMIT n)``), and join the related rows to those alone. Without it, PostgreSQL
+    #: estimates a row comparison by its first column only: at a cursor inside a run of equal
+    #: values — every specimen of one import shares its ``updated_at`` — it expects one row,
+    #: hash-joins and sorts every row after the cursor (85 ms at 25,000 specimens, growing with
+    #: the table) instead of reading 51 from the index (0.4 ms). For lists joined to other
+    #: tables, on pages after a cursor (the first page has no row comparison to misjudge, and
+    #: reading it in one step is about twice as fast).
+    keys_first = False
     page_size = cast(int, api_settings.PAGE_SIZE)  # set in settings.REST_FRAMEWORK
     cursor_query_param = "cursor"
     cursor_query_description = _("Position from the next or previous link; omit for the start.")
@@ -138,9 +147,13 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         self.ordering = _ordering_of(queryset)
         position, self.backwards = self._decode(request, queryset)
         order = [_flip(name) for name in self.ordering] if self.backwards else self.ordering
-        if position is not None:
-            queryset = queryset.filter(after_position(order, position))
-        rows = list(queryset.order_by(*order)[: self.page_size + 1])
+        page = queryset if position is None else queryset.filter(after_position(order, position))
+        page = page.order_by(*order)
+        if self.keys_first and position is not None:
+            # The page's keys from the table alone, then its rows joined: one query still.
+            keys = page.values("pk")[: self.page_size + 1]
+            page = queryset.filter(pk__in=keys).order_by(*order)
+        rows = list(self.rows_of(page)[: self.page_size + 1])
         more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if self.backwards:
@@ -149,6 +162,11 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         else:
             self.has_previous, self.has_next = position is not None, more
         return self.page
+
+    def rows_of(self, page: QuerySet) -> QuerySet:
+        """What a page's rows are read as: model instances here; a list may read named rows
+        (``values_list``), which the cursor reads by attribute all the same."""
+        return page
 
     def get_paginated_response(self, data: Any) -> Response:
         next_url, prev_url = self.get_next_link(), self.get_previous_link()
