@@ -44,7 +44,7 @@ def _fill(request: Any, n: int) -> None:
         elif isinstance(field, models.IntegerField):
             values[field.name] = 7 + n
         elif isinstance(field, models.CharField | models.TextField) and not field.unique:
-            values[field.name] = f"« {field.name} » {n}"
+            values[field.name] = f"« {field.name} » {n}"[: field.max_length]
     type(request).objects.filter(pk=request.pk).update(**values)
 
 
