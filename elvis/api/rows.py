@@ -24,7 +24,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models.fields.related_descriptors import ManyToManyDescriptor
+from django.db.models.fields.related_descriptors import (
+    ManyToManyDescriptor,
+    ReverseOneToOneDescriptor,
+)
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework import fields as drf
@@ -46,16 +49,16 @@ class Page:
         self.written: dict[tuple[int, Any], Any] = {}
         self.related: dict[int, dict[Any, list[Any]]] = {}
         self._bound: dict[int, drf.Field] = {}
-        self._parent: serializers.BaseSerializer | None = None
+        self._parents: dict[type, serializers.BaseSerializer] = {}
 
     def bound(self, field: drf.Field, serializer_class: type[serializers.BaseSerializer]) -> Any:
-        """A copy of ``field`` bound to a serializer of the request's context (one per page),
-        for DRF to write it as its serializer would."""
+        """A copy of ``field`` bound to a serializer of the request's context (one per class
+        and page), for DRF to write it as that serializer would."""
         if id(field) not in self._bound:
-            if self._parent is None:
-                self._parent = serializer_class(context=self.context)
+            if serializer_class not in self._parents:
+                self._parents[serializer_class] = serializer_class(context=self.context)
             copied = self._bound[id(field)] = copy.deepcopy(field)
-            copied.bind(str(field.field_name), self._parent)
+            copied.bind(str(field.field_name), self._parents[serializer_class])
         return self._bound[id(field)]
 
 
@@ -185,12 +188,12 @@ def _related_of(rows: list[Any], name: str) -> dict[Any, list[Any]]:
     manager = getattr(rows[0], name)
     if manager.prefetch_cache_name in prefetched:
         return {row.pk: list(getattr(row, name).all()) for row in rows}
-    queryset, key_of, *_ = manager.get_prefetch_querysets(rows)
+    # Django's own prefetch query, and its keys of a related object and of a row.
+    queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
     grouped: dict[Any, list[Any]] = defaultdict(list)
     for related in queryset:
-        (pk,) = key_of(related)
-        grouped[pk].append(related)
-    return grouped
+        grouped[related_key(related)].append(related)
+    return {row.pk: grouped.get(row_key(row), []) for row in rows}
 
 
 class RowWriter:
@@ -292,6 +295,8 @@ def _reads_attribute(source: str, model: type[models.Model]) -> bool:
     if source in ("*", "") or "." in source:
         return False
     attribute = model.__dict__.get(source)
+    if isinstance(attribute, ReverseOneToOneDescriptor):
+        return False  # a missing object raises where DRF shows null
     if attribute is None:
         return not any(source in vars(cls) for cls in model.__mro__)
     return not callable(attribute) and not isinstance(attribute, property)
