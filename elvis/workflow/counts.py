@@ -8,6 +8,7 @@ and is evaluated only for the rows the page returns.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.db.models import Count, IntegerField, Model, OuterRef, Subquery, Value
@@ -15,12 +16,27 @@ from django.db.models.functions import Coalesce
 
 
 def related_count(model: type[Model], related_name: str, **condition: Any) -> Coalesce:
-    """The number of ``model``'s ``related_name`` rows (meeting ``condition``) of each row."""
+    """The number of ``model``'s ``related_name`` rows (meeting ``condition``) of each row.
+
+    Built once per arguments (hashable ones): ``annotate`` resolves a copy, never the
+    expression itself, and building the subquery's filter on every list request was a few
+    per cent of its CPU.
+    """
+    try:
+        return _counted(model, related_name, tuple(sorted(condition.items())))
+    except TypeError:  # an unhashable condition value (a list): built each time
+        return _counted.__wrapped__(model, related_name, tuple(sorted(condition.items())))
+
+
+@cache
+def _counted(
+    model: type[Model], related_name: str, condition: tuple[tuple[str, Any], ...]
+) -> Coalesce:
     relation = model._meta.get_field(related_name)
     rows = relation.related_model._default_manager  # type: ignore[union-attr]
     fk = relation.field.name  # type: ignore[union-attr]
     counted = (
-        rows.filter(**{fk: OuterRef("pk")}, **condition)
+        rows.filter(**{fk: OuterRef("pk")}, **dict(condition))
         .order_by()
         .values(fk)
         .annotate(n=Count("pk"))

@@ -1,0 +1,328 @@
+"""List pages written by a row writer compiled once per serializer class, not by DRF's loop.
+
+``Serializer(page, many=True).data`` asks every field of every row how to find its value
+(``get_attribute``, ``_readable_fields``), whether it is ``None``, and how to show it: for a
+50-row page of requests that is a few thousand field calls, most of a list's CPU once its
+queries are few. A ``RowWriter`` looks at the serializer's fields once and keeps, per field,
+a plain function of the row: a model field read by attribute and shown as DRF shows it
+(``_plain``), a summary written by its own writer once per object of the page (``_summary``),
+a many-to-many summary list read for the whole page in one query (``_many_summaries``). Any
+field it does not recognise is left to DRF: a copy of the field, bound to a serializer of the
+request's context, writes it as it always did. A new field type is then slower, never wrong;
+``tests/contract/test_contract_api_list_rows.py`` holds the writer to the serializer's exact output.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models.fields.related_descriptors import (
+    ManyToManyDescriptor,
+    ReverseOneToOneDescriptor,
+)
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework import fields as drf
+from rest_framework.relations import ManyRelatedField, PKOnlyObject
+from rest_framework.settings import api_settings
+
+from elvis.api.fields import CalledField, SummaryRelatedField
+
+
+class Page:
+    """What the rows of one answer share: the request's context, its time zone, what was
+    already written (summaries by object, choice labels by value) and the page's related
+    objects read in one query each."""
+
+    def __init__(self, context: dict[str, Any], rows: list[Any]) -> None:
+        self.context = context
+        self.rows = rows
+        self.timezone: tzinfo | None = timezone.get_current_timezone() if settings.USE_TZ else None
+        self.written: dict[tuple[int, Any], Any] = {}
+        self.related: dict[int, dict[Any, list[Any]]] = {}
+        self._bound: dict[int, drf.Field] = {}
+        self._parents: dict[type, serializers.BaseSerializer] = {}
+
+    def bound(self, field: drf.Field, serializer_class: type[serializers.BaseSerializer]) -> Any:
+        """A copy of ``field`` bound to a serializer of the request's context (one per class
+        and page), for DRF to write it as that serializer would."""
+        if id(field) not in self._bound:
+            if serializer_class not in self._parents:
+                self._parents[serializer_class] = serializer_class(context=self.context)
+            copied = self._bound[id(field)] = copy.deepcopy(field)
+            copied.bind(str(field.field_name), self._parents[serializer_class])
+        return self._bound[id(field)]
+
+
+#: A field's writer: its value (not ``None``) and the page → the JSON value.
+Write = Callable[[Any, Page], Any]
+
+
+def _uses(field: drf.Field, base: type[drf.Field]) -> bool:
+    """Whether ``field`` shows values as ``base`` does (a subclass that overrides nothing)."""
+    return isinstance(field, base) and type(field).to_representation is base.to_representation
+
+
+def _datetime(field: drf.Field) -> Write | None:
+    if hasattr(field, "format") or hasattr(field, "timezone"):
+        return None
+    if api_settings.DATETIME_FORMAT.lower() != ISO_8601:
+        return None
+
+    def write(value: datetime, page: Page) -> Any:
+        if page.timezone is None or not isinstance(value, datetime) or timezone.is_naive(value):
+            return field.to_representation(value)
+        text = value.astimezone(page.timezone).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def _date(field: drf.Field) -> Write | None:
+    if hasattr(field, "format") or api_settings.DATE_FORMAT.lower() != ISO_8601:
+        return None
+    return lambda value, page: value if isinstance(value, str) else value.isoformat()
+
+
+_DISPLAY = re.compile(r"get_(\w+)_display")
+_DJANGO_DISPLAY = models.Model._get_FIELD_display  # type: ignore[attr-defined]
+
+
+def _called(field: CalledField, model: type[models.Model] | None) -> Write:
+    """A choice's label once per value and page (the lookup translates every choice); any
+    other method called per row."""
+    method = field.method
+    match = _DISPLAY.fullmatch(method)
+    if model is None or match is None or not _is_django_display(model, method):
+        return lambda obj, page: str(getattr(obj, method)())
+    name = match.group(1)
+    key = id(field)
+
+    def write(obj: Any, page: Page) -> str:
+        value = getattr(obj, name)
+        try:
+            return page.written[key, value]
+        except KeyError:
+            label = page.written[key, value] = str(getattr(obj, method)())
+            return label
+
+    return write
+
+
+def _is_django_display(model: type[models.Model], method: str) -> bool:
+    """Whether ``model.<method>`` is Django's ``get_FOO_display`` (a function of the field's
+    value and the language), not a method of the model's own."""
+    partial = getattr(getattr(model, method, None), "_partialmethod", None)
+    return getattr(partial, "func", None) is _DJANGO_DISPLAY
+
+
+def _bigint_as_text(field: drf.Field) -> bool:
+    return bool(getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING))
+
+
+def _plain(field: drf.Field) -> Write | None:
+    """How DRF's own field types show a value read from a model, for those types."""
+    if _uses(field, drf.IntegerField) or (
+        _uses(field, drf.BigIntegerField) and not _bigint_as_text(field)
+    ):
+        return lambda value, page: int(value)
+    if _uses(field, drf.CharField):
+        return lambda value, page: str(value)
+    if _uses(field, drf.BooleanField):
+        return lambda value, page: value if type(value) is bool else field.to_representation(value)
+    if _uses(field, drf.ChoiceField):
+        choices = field.choice_strings_to_values  # type: ignore[attr-defined]
+        return lambda value, page: choices.get(str(value), value)
+    if _uses(field, drf.DateTimeField):
+        return _datetime(field)
+    if _uses(field, drf.DateField):
+        return _date(field)
+    if _uses(field, drf.DecimalField) or _uses(field, drf.FloatField):
+        return lambda value, page: field.to_representation(value)
+    return None
+
+
+def _summary(writer: RowWriter) -> Write:
+    """A nested object written once per page (a requester of many rows is one dict)."""
+    key = id(writer)
+
+    def write(obj: Any, page: Page) -> dict[str, Any]:
+        pk = getattr(obj, "pk", None)
+        if pk is None:
+            return writer.row(obj, page)
+        try:
+            return page.written[key, pk]
+        except KeyError:
+            summary = page.written[key, pk] = writer.row(obj, page)
+            return summary
+
+    return write
+
+
+def _many_summaries(name: str, summary: Write) -> Write:
+    """A many-to-many relation's summaries, the page's related objects read in one query
+    (Django's prefetch builds a manager and a filtered queryset per row)."""
+    key = id(summary)
+
+    def write(obj: Any, page: Page) -> list[dict[str, Any]]:
+        if key not in page.related:
+            page.related[key] = _related_of(page.rows, name)
+        return [summary(related, page) for related in page.related[key].get(obj.pk, ())]
+
+    return write
+
+
+def _related_of(rows: list[Any], name: str) -> dict[Any, list[Any]]:
+    """``rows``' related objects through ``name``, by row pk, in the relation's own order."""
+    if not rows:
+        return {}
+    prefetched = getattr(rows[0], "_prefetched_objects_cache", {})
+    manager = getattr(rows[0], name)
+    if manager.prefetch_cache_name in prefetched:
+        return {row.pk: list(getattr(row, name).all()) for row in rows}
+    # Django's own prefetch query, and its keys of a related object and of a row.
+    queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for related in queryset:
+        grouped[related_key(related)].append(related)
+    return {row.pk: grouped.get(row_key(row), []) for row in rows}
+
+
+class RowWriter:
+    """A serializer class's rows as plain functions of the object, compiled from its fields.
+
+    ``row(obj, page)`` is ``serializer.to_representation(obj)``: the same keys in the same
+    order and the same values. ``fast`` tells whether every field has a writer of its own (a
+    summary nested in a row must: DRF's fields need their place in a serializer tree).
+    """
+
+    def __init__(
+        self,
+        serializer_class: type[serializers.BaseSerializer],
+        model: type[models.Model] | None = None,
+    ) -> None:
+        self.serializer_class = serializer_class
+        template = serializer_class()
+        model = getattr(getattr(serializer_class, "Meta", None), "model", model)
+        own_loop = type(template).to_representation is not serializers.Serializer.to_representation
+        self.fields: list[tuple[str, str | None, Write]] = []
+        self.fast = not own_loop
+        for field in template._readable_fields:  # type: ignore[attr-defined]
+            write = None if own_loop else _writer(field, model)
+            if write is None:
+                self.fast = False
+                self.fields.append((field.field_name, None, self._drf(field)))
+            else:
+                # A method's text and a relation's list are written from the row itself.
+                whole = isinstance(field, CalledField | ManyRelatedField)
+                attribute = None if whole else field.source
+                self.fields.append((field.field_name, attribute, write))
+
+    def _drf(self, field: drf.Field) -> Write:
+        """DRF writes the field: a copy bound, per page, to a serializer of its context."""
+
+        def write(obj: Any, page: Page) -> Any:
+            bound = page.bound(field, self.serializer_class)
+            try:
+                attribute = bound.get_attribute(obj)
+            except drf.SkipField:
+                return _SKIP
+            none = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            return None if none is None else bound.to_representation(attribute)
+
+        return write
+
+    def row(self, obj: Any, page: Page) -> dict[str, Any]:
+        answer = {}
+        for name, attribute, write in self.fields:
+            if attribute is None:
+                value = write(obj, page)
+                if value is _SKIP:
+                    continue
+                answer[name] = value
+            else:
+                value = getattr(obj, attribute)
+                answer[name] = None if value is None else write(value, page)
+        return answer
+
+    def rows(self, objects: Iterable[Any], context: dict[str, Any]) -> list[dict[str, Any]]:
+        """``serializer_class(objects, many=True, context=context).data``, as plain lists."""
+        rows = list(objects)
+        page = Page(context, rows)
+        return [self.row(obj, page) for obj in rows]
+
+
+_SKIP = object()
+
+
+def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
+    """The field's own writer, or ``None`` for DRF to write it."""
+    if isinstance(field, CalledField):
+        return _called(field, model)  # reads the object itself (source "*")
+    source = str(field.source)  # set by binding
+    if model is None or not _reads_attribute(source, model):
+        return None  # what the objects are is not known, or DRF may call what it reads
+    related = _related_model(model, source)
+    if isinstance(field, ManyRelatedField):
+        child = field.child_relation
+        if isinstance(child, SummaryRelatedField) and _is_many_to_many(model, source):
+            summary = row_writer_for(child.summary, related)
+            return _many_summaries(source, _summary(summary)) if summary.fast else None
+        return None
+    if isinstance(field, SummaryRelatedField):
+        summary = row_writer_for(field.summary, related)
+        return _summary(summary) if summary.fast else None
+    if isinstance(field, serializers.ListSerializer):
+        return None
+    if isinstance(field, serializers.BaseSerializer):
+        nested = row_writer_for(type(field), related)
+        return _summary(nested) if nested.fast else None
+    return _plain(field)
+
+
+def _reads_attribute(source: str, model: type[models.Model]) -> bool:
+    """Whether DRF reads ``source`` as one plain attribute: a model field, a relation or an
+    annotation (a name the model class does not have), never a method or property, which
+    DRF may call."""
+    if source in ("*", "") or "." in source:
+        return False
+    attribute = model.__dict__.get(source)
+    if isinstance(attribute, ReverseOneToOneDescriptor):
+        return False  # a missing object raises where DRF shows null
+    if attribute is None:
+        return not any(source in vars(cls) for cls in model.__mro__)
+    return not callable(attribute) and not isinstance(attribute, property)
+
+
+def _related_model(model: type[models.Model], name: str) -> type[models.Model] | None:
+    """The model a relation named ``name`` leads to (``None`` for anything else)."""
+    try:
+        return model._meta.get_field(name).related_model
+    except FieldDoesNotExist:
+        return None
+
+
+def _is_many_to_many(model: type[models.Model] | None, name: str) -> bool:
+    return model is not None and isinstance(getattr(model, name, None), ManyToManyDescriptor)
+
+
+_writers: dict[tuple[type, type | None], RowWriter] = {}
+
+
+def row_writer_for(
+    serializer_class: type[serializers.BaseSerializer], model: type[models.Model] | None = None
+) -> RowWriter:
+    """The writer of ``serializer_class`` (of objects of ``model`` when its Meta names none:
+    a nested serializer of a relation), compiled on first use."""
+    key = (serializer_class, model)
+    if key not in _writers:
+        _writers[key] = RowWriter(serializer_class, model)
+    return _writers[key]
