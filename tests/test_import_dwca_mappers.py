@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management.base import CommandError
 
-from collections_app.dwca import importer, spans
+from collections_app.dwca import importer, mapping, spans
 from collections_app.dwca.mapping import TERMS
 from collections_app.dwca.reader import open_archive
 from collections_app.models import Collection, Specimen
@@ -190,3 +190,28 @@ def test_a_byte_order_mark_is_skipped_at_the_start_of_the_file_only(tmp_path):
         in_ranges = [row for span in ranges for row in opened.rows(TERMS, span)]
         assert in_ranges == list(opened.rows(TERMS))
     assert in_ranges[0][1][0] == "ENT-00001"
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("1921-06-14", True),
+        ("1921-06", True),
+        ("1921", True),
+        ("2007-11-13/15", True),
+        ("2007-11-13/2007-12-02", True),
+        ("1921-06-14T10:30:00Z", True),
+        ("2024-02-29", True),
+        ("2023-02-29", False),
+        ("1921-02-30", False),
+        ("1921-13", False),
+        ("0000", False),
+        ("1921-06-00", False),
+        ("2007-11-13/2007-02-30", False),
+        ("14 June 1921", False),
+        ("١٩٢١-٠٦-١٤", True),  # digits the shape admits and int() reads, as before
+        ("١٩٢١-٠٢-٣٠", False),
+    ],
+)
+def test_event_dates_are_checked_against_the_calendar(value, accepted):
+    assert mapping._is_iso_event_date(value) is accepted
