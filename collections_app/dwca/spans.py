@@ -8,7 +8,8 @@ into ranges, the file is mapped by several processes at once (``readahead``).
 A range may start after any line terminator only when no terminator can sit inside a value:
 meta.xml declares no quote character (the library's unquoted reading splits on the declared
 terminator and nothing else), and the encoding writes the terminator as the same bytes, which
-no other character contains (UTF-8 and the single-byte encodings; not UTF-16, nor the stateful
+no other character contains (UTF-8, the single-byte encodings and the Windows code pages,
+whose double-byte characters never hold a byte below 0x40; not UTF-16, nor the stateful
 ISO-2022 family). Otherwise ``splittable`` says no and the archive is read by one process.
 
 One pass over the bytes, counting terminators at C speed (``bytes.count``), finds where every
@@ -29,7 +30,7 @@ from dwca.descriptors import DataFileDescriptor
 #: Bytes read at a time by the scan: a few hundred lines, and little memory.
 CHUNK = 1 << 16
 #: Encodings (Python's names) in which a line terminator is its own bytes and in no other
-#: character's: UTF-8, ASCII and the single-byte code pages.
+#: character's: UTF-8, ASCII, ISO 8859, the Windows, Mac and KOI8 code pages.
 _SPLITTABLE_ENCODINGS = re.compile(
     r"utf-8(-sig)?|ascii|latin-1|iso8859-\d+|cp\d{3,4}|mac-[a-z]+|koi8-[a-z]+"
 )
