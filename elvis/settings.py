@@ -222,6 +222,9 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 # Attachments (permits, loan agreements, images): PDF or image, at most this size.
 ATTACHMENT_MAX_BYTES: int = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# import_dwca maps an unquoted archive's rows in this many processes at once (byte ranges of
+# the core file): a core each, leaving the database its share; at most 4, each holds batches.
+DWCA_IMPORT_MAPPERS: int = env.int("DWCA_IMPORT_MAPPERS", default=min(os.cpu_count() or 1, 4))
 # Digitisation masters: the largest upload, and the most pixels a header may declare (more is
 # refused as a decompression bomb before anything is decoded).
 DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", default=1024**3)

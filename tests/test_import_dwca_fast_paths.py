@@ -50,7 +50,41 @@ def test_a_failure_in_the_reader_reaches_the_loading_after_the_batches_before_it
     assert multiprocessing.active_children() == []
 
 
-def test_an_interrupted_import_leaves_no_reader_process(collection_a, tmp_path, monkeypatch):
+def test_several_readers_are_taken_in_turn_until_one_has_no_more():
+    def every_other(first):
+        def produce():
+            for number in range(first, 7, 2):
+                yield number, os.getpid()
+
+        return produce
+
+    produced = list(readahead.read_ahead(every_other(0), every_other(1)))
+
+    assert [number for number, _pid in produced] == list(range(7))
+    assert len({pid for _number, pid in produced}) == 2
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failure_in_one_of_several_readers_arrives_in_its_turn():
+    def evens():
+        yield from (0, 2, 4, 6)
+
+    def odds():
+        yield 1
+        raise ImportFailed("line 3 is damaged")
+
+    produced = readahead.read_ahead(evens, odds)
+
+    assert [next(produced) for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(ImportFailed, match="line 3 is damaged"):
+        next(produced)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("mappers", ["1", "2"])
+def test_an_interrupted_import_leaves_no_reader_process(
+    collection_a, tmp_path, monkeypatch, mappers
+):
     archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 40)])
     loader = LOADERS[connection.vendor]
 
@@ -60,7 +94,7 @@ def test_an_interrupted_import_leaves_no_reader_process(collection_a, tmp_path, 
     monkeypatch.setattr(loader, "load", interrupted)
 
     with pytest.raises(CommandError):
-        import_dwca(archive, collection_a, "--batch-size", "5")
+        import_dwca(archive, collection_a, "--batch-size", "5", "--mappers", mappers)
 
     assert multiprocessing.active_children() == []
 

@@ -1,7 +1,11 @@
 """An import run: archive rows to mapped batches, each batch committed on its own.
 
-A reader process (``readahead``) reads, maps and prepares the batches for the database's
-loader while this process loads the one before, so memory holds a few batches at most. Each
+Reader processes (``readahead``) read, map and prepare the batches for the database's loader
+while this process loads the one before, so memory holds a few batches at most. An unquoted
+archive is cut into byte ranges of one batch each (``spans``) and mapped by ``mappers``
+processes at once, since the mapping, not the database, bound a single reader's import;
+a quoted one, where a line break may sit inside a value, is read whole by one process.
+Either way the batches are the same rows, loaded in the archive's order. Each
 batch is one transaction: an interruption (Ctrl-C, kill, a crash) rolls back the batch in
 progress only, so the catalogue holds whole batches, and since a batch's upsert is idempotent a
 re-run of the same command finishes the job. Rejected rows are written to the CSV after their
@@ -11,10 +15,12 @@ PostgreSQL rebuild the search indexes instead of keeping them live (``indexes``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import OutputWrapper
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +35,7 @@ from .progress import Progress
 from .readahead import read_ahead
 from .reader import OccurrenceArchive, open_archive
 from .report import ImportTotals, RejectsFile, open_rejects
+from .spans import Span
 
 BATCH_SIZE = 50_000
 
@@ -64,6 +71,7 @@ class ImportRun:
         rejects: Path | None = None,
         progress: OutputWrapper | None = None,
         indexes: IndexMode = IndexMode.AUTO,
+        mappers: int | None = None,
     ) -> None:
         self.path = path
         self.collection = collection
@@ -72,6 +80,7 @@ class ImportRun:
         self.requested_rejects = rejects
         self.progress_stream = progress
         self.index_mode = indexes
+        self.mappers = mappers or settings.DWCA_IMPORT_MAPPERS
         self.totals = ImportTotals()
         self.indexes = IndexReport()
         self.rejects_path: Path | None = None
@@ -88,8 +97,11 @@ class ImportRun:
                 self._load(archive, rejects)
 
     def _load(self, archive: OccurrenceArchive, rejects: RejectsFile) -> None:
+        spans = archive.spans(self.batch_size) if self.mappers > 1 else None
         rows = None
-        if self.progress_stream is not None or self.index_mode is not IndexMode.KEEP:
+        if spans is not None:
+            rows = sum(span.rows for span in spans)
+        elif self.progress_stream is not None or self.index_mode is not IndexMode.KEEP:
             rows = archive.count_rows()
         progress = Progress(self.progress_stream, rows) if self.progress_stream else None
         mapper = RowMapper(
@@ -103,16 +115,20 @@ class ImportRun:
             try:
                 with loader_for(self.collection) as loader:
 
-                    def prepared() -> Iterator[PreparedBatch]:
-                        for batch in batches(archive.rows(TERMS), mapper, self.batch_size):
-                            yield PreparedBatch(
-                                loader.prepare(batch.records),
-                                batch.rejections,
-                                batch.rows,
-                                batch.last_line,
-                            )
+                    def prepared(spans: list[Span] | None) -> Iterator[PreparedBatch]:
+                        """The batches of ``spans`` (of the whole archive: None)."""
+                        sources = [None] if spans is None else spans
+                        for span in sources:
+                            source = archive.rows(TERMS, span)
+                            for batch in batches(source, mapper, self.batch_size):
+                                yield PreparedBatch(
+                                    loader.prepare(batch.records),
+                                    batch.rejections,
+                                    batch.rows,
+                                    batch.last_line,
+                                )
 
-                    for batch in read_ahead(prepared):
+                    for batch in read_ahead(*self._producers(prepared, spans)):
                         with transaction.atomic():
                             outcome = loader.load(batch.records)
                         rejected = [*batch.rejections, *outcome.duplicates]
@@ -123,6 +139,18 @@ class ImportRun:
             finally:
                 if progress:
                     progress.finish(self.totals.rows)
+
+    def _producers(
+        self,
+        prepared: Callable[[list[Span] | None], Iterator[PreparedBatch]],
+        spans: list[Span] | None,
+    ) -> list[Callable[[], Iterator[PreparedBatch]]]:
+        """One producer of the whole archive, or ``mappers`` taking every n-th span (each span
+        is one batch, so ``read_ahead`` taking them in turn loads them in order)."""
+        if spans is None:
+            return [partial(prepared, None)]
+        count = max(1, min(self.mappers, len(spans)))
+        return [partial(prepared, spans[first::count]) for first in range(count)]
 
 
 def batches(

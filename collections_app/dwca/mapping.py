@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
+from operator import gt, itemgetter
 from typing import TYPE_CHECKING, NamedTuple, cast
 
 from django.db.models import Field
@@ -121,6 +122,9 @@ class RowMapper:
             for index, (name, term) in enumerate(FIELDS)
             if term and (limit := _max_length(name))
         ]
+        # The limited values and their limits, compared in one C-level pass per row.
+        self.limited = itemgetter(*(index for index, _term, _limit in self.limits))
+        self.limit_values = tuple(limit for _index, _term, limit in self.limits)
 
     def __call__(self, line: int, raw: Sequence[str]) -> Record | Rejection:
         (
@@ -173,9 +177,11 @@ class RowMapper:
             event_date,
             preparations,
         )
-        for index, term, limit in self.limits:
-            if len(values[index]) > limit:
-                return reject(self._too_long(term, limit))
+        if any(map(gt, map(len, self.limited(values)), self.limit_values)):
+            term, limit = next(
+                (term, limit) for index, term, limit in self.limits if len(values[index]) > limit
+            )
+            return reject(self._too_long(term, limit))
         return Record(line, catalog, values)
 
     def _code_mismatch(self, institution_code: str, collection_code: str) -> str | None:
@@ -206,9 +212,22 @@ _search_key = lru_cache(maxsize=4096)(search_key)
 def _is_iso_event_date(value: str) -> bool:
     """ISO 8601 shape, and real calendar dates (no month 13, no 30 February)."""
     match = _EVENT_DATE.fullmatch(value)
-    if not match:
-        return False
-    for part in filter(None, match.groups()):
+    return match is not None and all(map(_is_real_date, filter(None, match.groups())))
+
+
+# A year or year-month completed to a whole date, by its length (4 or 7; 10 needs nothing).
+_COMPLETION = {4: "-01-01", 7: "-01", 10: ""}
+
+
+def _is_real_date(part: str) -> bool:
+    """``part`` (YYYY, YYYY-MM or YYYY-MM-DD) is a date of the calendar: parsed in C by
+    ``fromisoformat`` (the mapping's hottest check), or, for digits other than ASCII's that
+    the shape admits and it refuses, by ``int`` as before."""
+    try:
+        date.fromisoformat(part + _COMPLETION[len(part)])
+    except ValueError:
+        if part.isascii():
+            return False
         year, month, day = [*part.split("-"), "01", "01"][:3]
         try:
             date(int(year), int(month), int(day))

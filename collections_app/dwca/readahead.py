@@ -1,16 +1,19 @@
-"""Reading and mapping an archive in a process of its own, a few batches ahead of the loading.
+"""Reading and mapping an archive in processes of their own, a few batches ahead of the loading.
 
 Parsing the CSV and mapping each row is Python work as long as the database's share of the
 import; in one process they take turns (a reader thread gained nothing: one interpreter lock for
-both). A forked reader process runs them on another core while the database loads the batch
-before. The queue holds at most ``DEPTH`` batches, so memory stays bounded whatever the archive
-size. The reader never touches the database: it inherits the parent's connection objects with
-the fork and must leave them alone (it ends with ``os._exit``, as multiprocessing's children do).
+both). Forked reader processes run them on other cores while the database loads the batch
+before: one for an archive read as a whole, several (``mappers``) for one cut into byte ranges
+(``spans``), each taking every n-th batch. The loading takes the batches in turn from each
+reader, so it sees them in the archive's order whatever their number. Each reader's queue holds
+at most ``DEPTH`` batches, so memory stays bounded whatever the archive size. A reader never
+touches the database: it inherits the parent's connection objects with the fork and must leave
+them alone (it ends with ``os._exit``, as multiprocessing's children do).
 
-Ctrl-C reaches the whole process group: the reader ignores it and the parent, interrupted,
-kills the reader on its way out. An ``ImportFailed`` in the reader (a damaged line) reaches the
-parent after the batches before it, as it would have in one process. Where ``fork`` does not
-exist, the batches are produced in-process, one at a time.
+Ctrl-C reaches the whole process group: the readers ignore it and the parent, interrupted,
+kills them on its way out. An ``ImportFailed`` in a reader (a damaged line) reaches the parent
+in its batch's turn, after the batches before it, as it would have in one process. Where
+``fork`` does not exist, the batches are produced in-process, in the same turns.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import queue
 import signal
 import traceback
 from collections.abc import Callable, Iterator
+from itertools import cycle
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from typing import Any, TypeVar
 
@@ -29,7 +34,8 @@ from .errors import ImportFailed
 
 T = TypeVar("T")
 
-#: Batches read ahead of the loading: enough to keep both cores busy, few enough for memory.
+#: Batches each reader reads ahead of the loading: enough to keep the cores busy, few enough
+#: for memory.
 DEPTH = 2
 #: How often the parent, waiting for a batch, checks that the reader is still alive.
 POLL_SECONDS = 1.0
@@ -37,37 +43,58 @@ POLL_SECONDS = 1.0
 _ITEM, _DONE, _FAILED = "item", "done", "failed"
 
 
-def read_ahead(produce: Callable[[], Iterator[T]]) -> Iterator[T]:
-    """What ``produce()`` yields, produced in a reader process ``DEPTH`` items ahead."""
+def read_ahead(*producers: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """What the producers yield, taken in turn (the first's first item, the second's first,
+    …, the first's second, …) until one has no more; each produces in a reader process of its
+    own, ``DEPTH`` items ahead."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        yield from produce()
+        yield from _in_turn([produce() for produce in producers])
         return
     context = multiprocessing.get_context("fork")
-    channel: Queue[tuple[str, Any]] = context.Queue(maxsize=DEPTH)
-    reader = context.Process(target=_reader, args=(produce, channel), daemon=True)
-    reader.start()
+    channels: list[Queue[tuple[str, Any]]] = []
+    readers = []
     try:
-        while True:
-            try:
-                kind, item = channel.get(timeout=POLL_SECONDS)
-            except queue.Empty:
-                if not reader.is_alive():
-                    raise ImportFailed(
-                        _("The archive's reader process stopped (exit status %(code)s).")
-                        % {"code": reader.exitcode}
-                    ) from None
-                continue
+        for produce in producers:
+            channel: Queue[tuple[str, Any]] = context.Queue(maxsize=DEPTH)
+            channels.append(channel)
+            readers.append(context.Process(target=_reader, args=(produce, channel), daemon=True))
+            readers[-1].start()
+        for reader, channel in cycle(zip(readers, channels, strict=True)):
+            kind, item = _next(reader, channel)
             if kind == _DONE:
                 return
             if kind == _FAILED:
                 raise item
             yield item
     finally:
-        if reader.is_alive():
-            reader.kill()
-        reader.join()
-        channel.close()
-        channel.cancel_join_thread()
+        for reader in readers:
+            if reader.is_alive():
+                reader.kill()
+            reader.join()
+        for channel in channels:
+            channel.close()
+            channel.cancel_join_thread()
+
+
+def _next(reader: BaseProcess, channel: Queue[tuple[str, Any]]) -> tuple[str, Any]:
+    """The reader's next message, waiting as long as it lives."""
+    while True:
+        try:
+            return channel.get(timeout=POLL_SECONDS)
+        except queue.Empty:
+            if not reader.is_alive():
+                raise ImportFailed(
+                    _("The archive's reader process stopped (exit status %(code)s).")
+                    % {"code": reader.exitcode}
+                ) from None
+
+
+def _in_turn(iterators: list[Iterator[T]]) -> Iterator[T]:
+    for iterator in cycle(iterators):
+        try:
+            yield next(iterator)
+        except StopIteration:
+            return
 
 
 def _reader(produce: Callable[[], Iterator[Any]], channel: Queue[tuple[str, Any]]) -> None:

@@ -6,12 +6,18 @@ row at a time, so memory stays flat whatever the archive size. Only meta.xml and
 are taken out of a zip: a GBIF download also holds ``verbatim.txt`` (as big again), multimedia
 and one EML file per dataset, none of which the import needs; the copy goes to the temporary
 folder (``TMPDIR``). A folder (an archive already unpacked) is read in place.
+
+An unquoted core file can also be read a byte range at a time (``spans``), for several
+processes to map it at once: its lines are read as the library reads them (the declared
+terminator ends a line, a carriage return before it is dropped, then the line is split on the
+delimiter), so a range gives the rows the whole file gives there.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 import shutil
 import tempfile
 import zipfile
@@ -20,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError
@@ -30,6 +37,7 @@ from dwca.exceptions import InvalidArchive
 from dwca.files import CSVDataFile
 
 from .errors import ArchiveError
+from .spans import Span, batch_spans, splittable
 from .terms import OCCURRENCE
 
 META_XML = "meta.xml"
@@ -51,8 +59,11 @@ class OccurrenceArchive:
     def has_term(self, term: str) -> bool:
         return term in self.descriptor.terms
 
-    def rows(self, terms: Sequence[str]) -> Iterator[tuple[int, tuple[str, ...]]]:
-        """Each data row as (line number in the core file, values of ``terms`` in that order).
+    def rows(
+        self, terms: Sequence[str], span: Span | None = None
+    ) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """Each data row (of ``span`` only, if given) as (line number in the core file, values
+        of ``terms`` in that order).
 
         A term the archive does not have reads as "" (its meta.xml default when it declares
         one). Line numbers count header lines, as an editor shows them.
@@ -62,10 +73,15 @@ class OccurrenceArchive:
         where = [present.index(term) if term in present else len(present) for term in terms]
         pick = itemgetter(*where) if len(where) > 1 else lambda values: (values[where[0]],)
         complete = len(present) == len(terms)
-        first = self.descriptor.lines_to_ignore + 1
+        if span is None:
+            first = self.descriptor.lines_to_ignore + 1
+            found = self.core.iter_terms(present)
+        else:
+            first = span.first_line
+            found = map(self.descriptor.field_plan.term_getter(present), self._fields(span))
         line = first - 1  # the last line read, for errors
         try:
-            for line, values in enumerate(self.core.iter_terms(present), start=first):
+            for line, values in enumerate(found, start=first):
                 if complete:
                     yield line, values
                 else:
@@ -83,6 +99,33 @@ class OccurrenceArchive:
                 _("Line %(line)d of %(file)s cannot be parsed: %(error)s")
                 % {"line": line + 1, "file": self.core_name, "error": exc}
             ) from exc
+
+    def spans(self, size: int) -> list[Span] | None:
+        """The data rows in byte ranges of ``size`` rows, or None if a line break may sit
+        inside a value (a quoted file: ``spans.splittable``)."""
+        if not splittable(self.descriptor):
+            return None
+        descriptor = self.descriptor
+        terminator = descriptor.lines_terminated_by.encode(
+            descriptor.file_encoding.removesuffix("-sig")  # "-sig" would add the mark
+        )
+        path = self.folder / self.core_name
+        return batch_spans(path, terminator, descriptor.lines_to_ignore, size)
+
+    def _fields(self, span: Span) -> Iterator[list[str]]:
+        """The split lines of ``span``, read as the library reads an unquoted file."""
+        descriptor = self.descriptor
+        terminator = descriptor.lines_terminated_by
+        # A byte-order mark is skipped at the start of the file only, as a whole read does.
+        encoding = descriptor.file_encoding
+        if span.start:
+            encoding = encoding.removesuffix("-sig")
+        line_ending, separator = terminator + "\r", descriptor.fields_terminated_by
+        with (self.folder / self.core_name).open("rb") as raw:
+            raw.seek(span.start)
+            text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline=terminator)
+            for line in islice(text, span.rows):
+                yield line.rstrip(line_ending).split(separator)
 
     def count_rows(self) -> int:
         """Data rows, counted as line breaks (fast, for an ETA; quoted line breaks overcount)."""

@@ -73,6 +73,15 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--mappers",
+            type=int,
+            metavar="N",
+            help=_(
+                "Processes mapping the rows of an unquoted archive at once (default: the "
+                "DWCA_IMPORT_MAPPERS setting, one per core up to 4; 1 reads it in one process)."
+            ),
+        )
+        parser.add_argument(
             "--progress",
             action=argparse.BooleanOptionalAction,
             help=_("Report progress on stderr (default: when stderr is a terminal)."),
@@ -87,11 +96,14 @@ class Command(BaseCommand):
         ignore_codes: bool,
         batch_size: int,
         indexes: str,
+        mappers: int | None,
         progress: bool | None,
         **options: Any,
     ) -> None:
         if batch_size < 1:
             raise CommandError(_("--batch-size must be 1 or more."))
+        if mappers is not None and mappers < 1:
+            raise CommandError(_("--mappers must be 1 or more."))
         try:
             target = find_collection(collection)
         except ImportFailed as exc:
@@ -105,6 +117,7 @@ class Command(BaseCommand):
             rejects=rejects,
             progress=self.stderr if show_progress else None,
             indexes=IndexMode(indexes),
+            mappers=mappers,
         )
         try:
             with sigterm_as_interrupt():
