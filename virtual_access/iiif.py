@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.urls import reverse
-from iiif_prezi3 import KeyValueString, LinkedResource, Manifest
 
 from .mids import is_stable_uri
 
 if TYPE_CHECKING:
+    from iiif_prezi3 import KeyValueString
+
     from .models import Capture, DigitisationRequest
 
 CONTEXT = "http://iiif.io/api/presentation/3/context.json"
@@ -34,6 +35,8 @@ def rights_uri(licence_url: str) -> str:
 
 
 def _pairs(fields: list[tuple[str, str]]) -> list[KeyValueString]:
+    from iiif_prezi3 import KeyValueString
+
     return [
         KeyValueString(label={"en": [label]}, value={"none": [value]})
         for label, value in fields
@@ -52,6 +55,11 @@ def build_manifest(
     row (``occurrence.csv``'s), which gives the canvases' metadata; ``web_sizes`` the web
     derivatives' pixel sizes where known (the canvas is the master's size, the derivative is
     painted over all of it)."""
+    # Imported here, not with the module: iiif-prezi3 builds its pydantic models on import,
+    # about 0.5 s that every process of the app (each command, each worker) paid at start-up
+    # through ``virtual_access.tasks`` for the few that build a manifest.
+    from iiif_prezi3 import KeyValueString, LinkedResource, Manifest
+
     from .models import Licence
 
     base = reverse("virtual_access:iiif", args=[request.pk])
