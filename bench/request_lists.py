@@ -38,7 +38,7 @@ from elvis.api.requests.viewsets import viewset_for_kind
 from elvis.workflow.kinds import get_kind
 from loans.models import LoanComment, LoanHistory, LoanItem, LoanRequest
 
-from .load import LoadSpec, apply_load
+from .load import Load, LoadSpec, apply_load
 from .serving import gunicorn
 from .timing import Latencies
 
@@ -57,16 +57,11 @@ class Actors:
 
 
 @dataclass
-class CaseResult:
+class CaseResult(Load):
+    """One case's run at one size of the data."""
+
     name: str
     size: int
-    latencies: Latencies
-    errors: int
-    seconds: float
-
-    @property
-    def per_second(self) -> float:
-        return len(self.latencies.seconds) / self.seconds if self.seconds else 0.0
 
 
 def _reset() -> list[Institution]:
@@ -204,7 +199,7 @@ def run_lists(port: int, size: int, actors: Actors, spec: LoadSpec) -> list[Case
         headers = _headers(actors, credential)
         apply_load(port, [path], spec.warm_up(), headers)  # reaches every worker
         run = apply_load(port, [path], spec, headers)
-        results.append(CaseResult(name, size, run.latencies, run.errors, run.seconds))
+        results.append(CaseResult(run.latencies, run.errors, run.seconds, name=name, size=size))
     return results
 
 
@@ -250,7 +245,7 @@ def run_transitions(port: int, size: int, actors: Actors, count: int) -> CaseRes
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - started
-    return CaseResult("transitions, 8 curators", size, latencies, errors[0], seconds)
+    return CaseResult(latencies, errors[0], seconds, name="transitions, 8 curators", size=size)
 
 
 def profile_list(actors: Actors, page_size: int = 50, top: int = 25) -> str:
