@@ -1,5 +1,6 @@
 # ELViS production image: the web app (gunicorn), and the same image runs the Celery worker and beat.
-FROM python:3.11-slim-bookworm
+# Python 3.12: the Python CI's PostgreSQL pass runs on (.ci/run).
+FROM python:3.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -8,7 +8,8 @@ PORT ?= 8000
 # Redis broker integration tests run when TEST_REDIS_URL is set (CI sets it).
 TEST_REDIS_URL ?=
 # Test processes (pytest-xdist), each with its own test database; TEST_WORKERS=0 runs the suite
-# in one process (e.g. to debug with --pdb).
+# in one process (e.g. to debug with --pdb). Work stealing: a process that runs out of tests
+# takes pending ones from the other, so the minutes-long browser walks don't leave one idle.
 TEST_WORKERS ?= 2
 # Coverage of the product's code (pytest-cov; the table lists files not fully covered, TOTAL
 # last); COVERAGE=0 leaves it out.
@@ -63,7 +64,8 @@ beat: install
 ## $(TEST_WORKERS) processes, with its coverage.
 test: install-dev
 	scripts/ensure-chromium.sh
-	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) $(COVERAGE_ARGS) $(PYTEST_ARGS)
+	TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(COVERAGE_ARGS) \
+	  $(PYTEST_ARGS)
 
 ## make fuzz: schemathesis against the live API on a throwaway PostgreSQL database (FUZZ_PG).
 fuzz: install-dev

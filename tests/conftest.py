@@ -44,7 +44,8 @@ def pytest_report_header(config) -> list[str]:
         if os.environ.get(variable):
             lines.append(f"{name} broker tests: on ({os.environ[variable]})")
         else:
-            lines.append(f"{name} broker tests: NOT RUN (set {variable}={example}; CI does)")
+            hint = f"set {variable}={example}; CI's PostgreSQL pass does"
+            lines.append(f"{name} broker tests: NOT RUN ({hint})")
     return lines
 
 
