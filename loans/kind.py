@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from elvis.workflow.kinds import Deadline, Reminder, RequestKind, register
+from elvis.workflow.kinds import Reminder, RequestKind, register
 
 from .admin import LoanRequestAdmin
 from .api.filtersets import LoanFilters
 from .api.serializers import LoanRequestSerializer
 from .forms import LoanRequestEditor
-from .models import OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
+from .models import DUE_BACK, OUT_STATUSES, LoanItem, LoanRequest, LoanStatus
 from .outcome import outcome_warning
 from .workflow import LOAN_WORKFLOW
 
@@ -39,7 +39,7 @@ LOAN = register(
         filters=LoanFilters,
         admin=LoanRequestAdmin,
         annotate=lambda loans: loans.with_overdue().prefetch_related("permits"),
-        deadline=Deadline(field="due_date", statuses=frozenset(OUT_STATUSES)),
+        deadline=DUE_BACK,
         outcome_warning=outcome_warning,
         reminders=(
             Reminder(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from elvis.workflow import models as core
+from elvis.workflow.kinds import Deadline
 from elvis.workflow.table import status_choices
 
 LoanStatus = status_choices(
@@ -29,6 +30,10 @@ LoanStatus = status_choices(
 OUT_STATUSES = (LoanStatus.DISPATCHED, LoanStatus.ON_LOAN, LoanStatus.PARTIALLY_RETURNED)
 # A specimen promised or out in one of these cannot be promised to another loan.
 ACTIVE_STATUSES = (LoanStatus.APPROVED, *OUT_STATUSES)
+#: A loan is due back by its due date while its items are out; past it, it is overdue. The one
+#: statement of that rule: the loan kind's work-queue deadline, the lists' ``overdue`` filter and
+#: annotation, and ``LoanRequest.is_overdue``.
+DUE_BACK = Deadline(field="due_date", statuses=frozenset(OUT_STATUSES))
 
 
 class LoanRequestQuerySet(core.AccessRequestQuerySet):
@@ -36,17 +41,14 @@ class LoanRequestQuerySet(core.AccessRequestQuerySet):
         """Annotate ``overdue``: due date passed while items are still out (derived, not stored)."""
         return self.annotate(
             overdue=Case(
-                When(
-                    Q(status__in=OUT_STATUSES, due_date__lt=timezone.localdate()),
-                    then=Value(True),
-                ),
+                When(DUE_BACK.overdue(timezone.localdate()), then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )
         )
 
     def overdue(self, flag: bool = True) -> LoanRequestQuerySet:
-        cond = Q(status__in=OUT_STATUSES, due_date__lt=timezone.localdate())
+        cond = DUE_BACK.overdue(timezone.localdate())
         return self.filter(cond) if flag else self.exclude(cond)
 
 
@@ -116,9 +118,7 @@ class LoanRequest(core.AccessRequest):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(
-            self.status in OUT_STATUSES and self.due_date and self.due_date < timezone.localdate()
-        )
+        return DUE_BACK.is_overdue(self, timezone.localdate())
 
     @property
     def returned_late(self) -> bool:

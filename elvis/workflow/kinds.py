@@ -108,6 +108,11 @@ class Deadline:
     def overdue(self, today: date) -> Q:
         return Q(status__in=self.statuses, **{f"{self.field}__lt": today})
 
+    def is_overdue(self, request: Any, today: date) -> bool:
+        """``overdue`` of one request in memory."""
+        due = getattr(request, self.field)
+        return request.status in self.statuses and due is not None and due < today
+
     def due_within(self, today: date, days: int) -> Q:
         return Q(
             status__in=self.statuses,
