@@ -1,4 +1,5 @@
-"""Large PostgreSQL imports: the specimen search indexes dropped for the load, rebuilt after.
+"""Large PostgreSQL imports: the specimen search indexes dropped for the load, rebuilt after
+(and the key from specimens to their collection with them: ``collection_key``).
 
 Kept live, each of the search indexes is updated row by row as the merge writes; bench/README.md
 measures that upkeep at several times the cost of the rows themselves. Built once from the
@@ -17,9 +18,9 @@ index does not wait for a smaller one. Inside a caller's transaction (the tests,
 or on SQLite, the builds run one after the other on the caller's connection, as other
 connections could not see its rows or would wait for its locks.
 
-The indexes come back whatever happens: an import rebuilds them as it ends, interrupted or not;
-one killed outright leaves them to the next import, which first rebuilds any that are missing,
-or to ``manage.py specimen_indexes``.
+The indexes and the key come back whatever happens: an import rebuilds them as it ends,
+interrupted or not; one killed outright leaves them to the next import, which first rebuilds
+any that are missing, or to ``manage.py specimen_indexes``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -40,6 +41,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from collections_app.models import Collection, Specimen
 
+from . import collection_key
 from .errors import ImportFailed
 
 #: ``auto`` defers only a load of at least this many new rows…
@@ -72,18 +74,28 @@ class IndexReport:
     rebuilt: int = 0
     seconds: float = 0.0
     connections: int = 0  # that built them at once
+    key_restored: bool = False  # the collection key added back and validated
 
     def summary(self) -> str:
-        if not self.rebuilt:
-            return ""
-        return str(
-            _("Search indexes: %(count)d rebuilt in %(seconds).1f s%(why)s.")
-            % {
-                "count": self.rebuilt,
-                "seconds": self.seconds,
-                "why": _(" after the load") if self.deferred else _(" (missing before it)"),
-            }
-        )
+        lines: list[object] = []
+        if self.rebuilt:
+            lines.append(
+                _("Search indexes: %(count)d rebuilt in %(seconds).1f s%(why)s.")
+                % {
+                    "count": self.rebuilt,
+                    "seconds": self.seconds,
+                    "why": _(" after the load") if self.deferred else _(" (missing before it)"),
+                }
+            )
+        if self.key_restored and not self.deferred:
+            lines.append(KEY_RESTORED)
+        return "\n".join(str(line) for line in lines)
+
+
+KEY_RESTORED = _(
+    "The key from specimens to their collection was missing (an import was stopped "
+    "outright); it is back and every specimen was checked against it."
+)
 
 
 def search_indexes() -> list[Index]:
@@ -97,25 +109,49 @@ def missing_indexes() -> list[Index]:
     return [index for index in search_indexes() if index.name not in present]
 
 
-def build_missing(announce: Callable[[str], None] | None = None) -> tuple[int, float, int]:
-    """Build the search indexes that are missing: how many, the seconds it took, and how many
-    connections built them at once."""
+def build_missing(
+    announce: Callable[[str], None] | None = None, report: IndexReport | None = None
+) -> IndexReport:
+    """Build the search indexes that are missing and restore the collection key if a load set
+    it aside; ``report`` (a new one if None) says how many, in how many seconds, on how many
+    connections at once."""
+    report = report or IndexReport()
     missing = missing_indexes()
     started = time.perf_counter()
-    if not missing:
-        return 0, 0.0, 0
-    if announce:
-        announce(str(_("Building %(count)d search indexes…") % {"count": len(missing)}))
-    builders = min(BUILDERS, len(missing))
-    if connection.vendor != "postgresql" or connection.in_atomic_block or builders < 2:
-        builders = 1
-        _build_here(missing)
-    else:
-        _build_at_once(missing, builders)
+    if missing:
+        if announce:
+            announce(str(_("Building %(count)d search indexes…") % {"count": len(missing)}))
+        builders = min(BUILDERS, len(missing))
+        if connection.vendor != "postgresql" or connection.in_atomic_block or builders < 2:
+            builders = 1
+            _build_here(missing)
+        else:
+            _build_at_once(missing, builders)
+        with connection.cursor() as cursor:
+            # Fresh statistics, or the planner plans searches on the table before the load.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Specimen._meta.db_table)}")
+        report.rebuilt, report.connections = len(missing), builders
+    if collection_key.applies():
+        with _checks_now():
+            report.key_restored = collection_key.restore()
+    report.seconds = time.perf_counter() - started if missing or report.key_restored else 0.0
+    return report
+
+
+@contextmanager
+def _checks_now() -> Iterator[None]:
+    """Inside a caller's transaction (the tests, a migration), PostgreSQL cannot alter a table
+    with foreign-key checks still pending (Django defers them): check them now, as migrations
+    do, and defer again after."""
+    if not connection.in_atomic_block:
+        yield
+        return
     with connection.cursor() as cursor:
-        # Fresh statistics, or the planner plans searches on the table before the load.
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(Specimen._meta.db_table)}")
-    return len(missing), time.perf_counter() - started, builders
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        try:
+            yield
+        finally:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _build_here(missing: list[Index]) -> None:
@@ -124,17 +160,14 @@ def _build_here(missing: list[Index]) -> None:
     with connection.cursor() as cursor:
         if postgresql:
             cursor.execute(f"SET maintenance_work_mem = '{BUILD_MEMORY}'")
-            # Inside a caller's transaction, PostgreSQL cannot index a table with foreign-key
-            # checks still pending (Django defers them); check them now, as migrations do.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         try:
             # One index per transaction: an interruption keeps the ones already built.
-            for index in missing:
-                with transaction.atomic():
-                    cursor.execute(str(index.create_sql(Specimen, _sql_writer())))
+            with _checks_now() if postgresql else nullcontext():
+                for index in missing:
+                    with transaction.atomic():
+                        cursor.execute(str(index.create_sql(Specimen, _sql_writer())))
         finally:
             if postgresql:
-                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                 cursor.execute("RESET maintenance_work_mem")
 
 
@@ -207,18 +240,18 @@ def search_indexes_for_load(
     and complete again after, however the load ends. ``announce`` hears of long builds."""
     report = IndexReport(deferred=defer)
     if not defer:
-        report.rebuilt, report.seconds, report.connections = build_missing(announce)
-        yield report
+        yield build_missing(announce, report)
         return
-    drop(search_indexes())
+    drop(search_indexes(), key=collection_key.applies())
     try:
         yield report
     finally:
-        report.rebuilt, report.seconds, report.connections = build_missing(announce)
+        build_missing(announce, report)
 
 
-def drop(indexes: list[Index]) -> None:
-    """All or none, each attempt waiting at most ``DROP_LOCK_TIMEOUT`` for the table."""
+def drop(indexes: list[Index], *, key: bool = False) -> None:
+    """All or none (with the collection key if ``key``), each attempt waiting at most
+    ``DROP_LOCK_TIMEOUT`` for the table."""
     attempts = Retrying(
         retry=retry_if_exception_type(OperationalError),
         stop=stop_after_attempt(DROP_ATTEMPTS),
@@ -226,7 +259,7 @@ def drop(indexes: list[Index]) -> None:
         reraise=True,
     )
     try:
-        attempts(_drop_once, indexes)
+        attempts(_drop_once, indexes, key)
     except OperationalError as exc:
         raise ImportFailed(
             _(
@@ -238,12 +271,15 @@ def drop(indexes: list[Index]) -> None:
         ) from exc
 
 
-def _drop_once(indexes: list[Index]) -> None:
+def _drop_once(indexes: list[Index], key: bool) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SET LOCAL lock_timeout = '{DROP_LOCK_TIMEOUT}'")
         for index in indexes:
             cursor.execute(str(index.remove_sql(Specimen, _sql_writer())))
+        if key:
+            with _checks_now():
+                collection_key.drop(cursor)
 
 
 def _sql_writer() -> BaseDatabaseSchemaEditor:

@@ -33,6 +33,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from psycopg.errors import UniqueViolation
 
+from .. import collection_key
 from ..mapping import Record, duplicate
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
@@ -132,6 +133,8 @@ class PostgresLoader:
     def load(self, records: Sequence[Record] | CopyRows) -> LoadOutcome:
         batch = records if isinstance(records, CopyRows) else self.prepare(records)
         with connection.cursor() as cursor:
+            # Once per batch, what the key's check of every row would do (``collection_key``).
+            collection_key.hold(cursor, self.collection_id)
             cursor.execute(f"TRUNCATE {STAGING}")
             with cursor.copy(self._copy_sql) as copy:
                 copy.write(batch.data)
