@@ -10,6 +10,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from collections_app.models import Collection, Facility, Institution, Membership, Specimen
+from elvis.db_timeouts import limit_statements
 
 PASSWORD = "correct-horse-battery-9"
 # The day the test session started. Test modules compute their dates at import; the code asks
@@ -20,6 +21,14 @@ SESSION_TODAY = datetime.date.today()
 @pytest.fixture(autouse=True)
 def _one_today_per_session(monkeypatch) -> None:
     monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: SESSION_TODAY)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Importing ``elvis.wsgi`` (a test module does, as it is collected) gives this whole process
+    the web's statement timeout, which every connection opened after it (the test database's
+    own) would keep: a demo seeding on a busy machine was cancelled at 10 s so. Tests run as a
+    management command does, with no limit, unless one sets its own (``test_statement_timeout``)."""
+    limit_statements(0)
 
 
 @pytest.fixture(autouse=True)
