@@ -3,6 +3,7 @@ empty collection (no merge), which turns into a merge at the first repeated cata
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -22,7 +23,7 @@ from .dwca_support import import_dwca, occurrence, rejects_of, write_occurrences
 
 
 def merges(captured: CaptureQueriesContext) -> int:
-    return sum("ON CONFLICT" in query["sql"] for query in captured.captured_queries)
+    return sum("DO UPDATE" in query["sql"] for query in captured.captured_queries)
 
 
 def test_batches_are_read_and_mapped_in_another_process_ahead_of_the_loading():
@@ -35,6 +36,19 @@ def test_batches_are_read_and_mapped_in_another_process_ahead_of_the_loading():
     assert [number for number, _pid in produced] == list(range(5))
     assert {pid for _number, pid in produced} != {os.getpid()}
     assert multiprocessing.active_children() == []
+
+
+def test_a_reader_leaves_its_inherited_heap_to_the_collector_and_collects_rarely():
+    def produce():
+        yield gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()
+
+    [(enabled, thresholds, frozen)] = readahead.read_ahead(produce)
+
+    assert enabled  # a cycle, if a producer ever made one, is still collected
+    assert thresholds == readahead.READER_GC_THRESHOLDS
+    assert thresholds[0] >= 50 * gc.get_threshold()[0]
+    assert frozen > 10_000  # Django and the app, as the fork brought them
+    assert gc.get_freeze_count() == 0  # the importing process is left as it was
 
 
 def test_a_failure_in_the_reader_reaches_the_loading_after_the_batches_before_it():

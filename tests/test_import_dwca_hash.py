@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 
 from bench.make_dwca import ArchiveSpec, make_archive
+from collections_app.dwca.mapping import FIELD_NAMES
+from collections_app.dwca.rowhash import row_hash
 from collections_app.models import Specimen
 
 from .dwca_support import import_dwca
@@ -116,3 +118,36 @@ def test_a_row_without_a_hash_but_the_same_values_is_unchanged_and_gets_its_hash
     )
     assert {pk: updated for pk, updated, _hash in after} == before
     assert all(digest is not None for _pk, _updated, digest in after)
+
+
+def test_both_databases_store_the_readers_hash_of_the_imported_values(collection_a, archive):
+    import_dwca(archive, collection_a, "--batch-size", "50")
+
+    specimens = Specimen.objects.filter(collection=collection_a)
+    assert specimens.count() == ROWS
+    for specimen in specimens:
+        values = [getattr(specimen, name) for name in FIELD_NAMES]
+        assert specimen.import_hash == row_hash(values), specimen.catalog_number
+
+
+def test_a_hash_an_earlier_release_computed_otherwise_is_replaced_without_a_change(
+    collection_a, archive
+):
+    """PostgreSQL's loader once hashed in SQL: such a row's values are the same, its hash not."""
+    import_dwca(archive, collection_a)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Specimen._meta.db_table} SET import_hash = import_hash + 1 "
+            "WHERE collection_id = %s",
+            [collection_a.pk],
+        )
+    before = dict(Specimen.objects.filter(collection=collection_a).values_list("pk", "updated_at"))
+
+    output = import_dwca(archive, collection_a, "--batch-size", "50")
+
+    assert output.startswith(f"created 0, updated 0, unchanged {ROWS}")
+    after = Specimen.objects.filter(collection=collection_a)
+    assert dict(after.values_list("pk", "updated_at")) == before
+    for specimen in after:
+        values = [getattr(specimen, name) for name in FIELD_NAMES]
+        assert specimen.import_hash == row_hash(values)

@@ -14,10 +14,16 @@ Ctrl-C reaches the whole process group: the readers ignore it and the parent, in
 kills them on its way out. An ``ImportFailed`` in a reader (a damaged line) reaches the parent
 in its batch's turn, after the batches before it, as it would have in one process. Where
 ``fork`` does not exist, the batches are produced in-process, in the same turns.
+
+A reader runs with the garbage collector nearly out of its way (``_quiet_collector``): a batch
+is tens of thousands of new tuples, none in a cycle, and each burst of them set off
+collections that walked them and the whole heap the fork brought along, over half of a
+reader's CPU (bench/README.md).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import signal
@@ -39,6 +45,9 @@ T = TypeVar("T")
 DEPTH = 2
 #: How often the parent, waiting for a batch, checks that the reader is still alive.
 POLL_SECONDS = 1.0
+#: A reader's collector thresholds: the youngest generation is collected after this many
+#: allocations (Python's default: 700, 2,000 from 3.13), the older ones as Python's own rules say.
+READER_GC_THRESHOLDS = (100_000, 10, 10)
 
 _ITEM, _DONE, _FAILED = "item", "done", "failed"
 
@@ -97,9 +106,17 @@ def _in_turn(iterators: list[Iterator[T]]) -> Iterator[T]:
             return
 
 
+def _quiet_collector() -> None:
+    """What the fork inherited is never collected here (``gc.freeze``), and collections come
+    rarely; cycles, if a producer ever made them, are still collected, so memory stays bounded."""
+    gc.freeze()
+    gc.set_threshold(*READER_GC_THRESHOLDS)
+
+
 def _reader(produce: Callable[[], Iterator[Any]], channel: Queue[tuple[str, Any]]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _quiet_collector()
     try:
         for item in produce():
             channel.put((_ITEM, item))

@@ -1,10 +1,10 @@
 """PostgreSQL: COPY a batch into a staging table, then write it into the specimen table.
 
-``prepare`` turns a batch into ``COPY`` text and touches no database, so the archive's reader
-process does it while the database loads the batch before. The import hash is the database's
-work (the reader process is the import's bottleneck): a column of the staging table generated
-from the staged values by ``hash_sql``, which a stored row's hash equals when its values do.
-``load`` then takes one of two ways:
+``prepare`` turns a batch into ``COPY`` text, each row with its import hash (``rowhash``, as
+on SQLite), and touches no database, so the archive's reader processes do it while the
+database loads the batch before. (The hash was once a column the staging table generated in
+SQL: it cost the database 2.5 µs a row, twice the reader's, and the import is bound by the
+CPU of both; bench/README.md.) ``load`` then takes one of two ways:
 
 - **direct**, while the collection had no specimens when the import began: a plain
   ``INSERT … SELECT`` from staging, no merge. A catalogue number of an earlier batch (the
@@ -18,7 +18,9 @@ from the staged values by ``hash_sql``, which a stored row's hash equals when it
   value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
 
 In both, the catalogue numbers and lines of the batches before are kept in ``SEEN``, so a row
-repeating one is rejected as a duplicate (the first wins). Both work tables are temporary
+repeating one is rejected as a duplicate (the first wins). (One ``INSERT … ON CONFLICT DO
+NOTHING`` into ``SEEN`` telling the repeats apart took longer than probing and then
+inserting: its speculative insertion doubles the insert's cost.) Both work tables are temporary
 (private to the session, dropped at the end), created and named in ``pg_temp`` so that a real
 table of the same name is never touched.
 """
@@ -35,6 +37,7 @@ from psycopg.errors import UniqueViolation
 
 from .. import collection_key
 from ..mapping import Record, duplicate
+from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
 
@@ -48,17 +51,9 @@ _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def hash_sql(columns: Sequence[str]) -> str:
-    """SQL of the import hash of ``columns`` (text, NOT NULL): 64 bits of PostgreSQL's
-    ``hashtextextended`` over the values, each prefixed by its length so that no two rows
-    join alike. Immutable, as a generated column needs."""
-    joined = " || ".join(f"length({column})::text || ':' || {column}" for column in columns)
-    return f"hashtextextended({joined}, 0)"
-
-
 @dataclass(frozen=True)
 class CopyRows:
-    """A batch ready for ``COPY`` (text format): line, catalogue number, values."""
+    """A batch ready for ``COPY`` (text format): line, catalogue number, values, hash."""
 
     rows: int
     data: bytes
@@ -74,7 +69,7 @@ class PostgresLoader:
         self.direct = False
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
-        self._copy_sql = f"COPY {STAGING} (line, {key}, {fields}) FROM STDIN"
+        self._copy_sql = f"COPY {STAGING} (line, {key}, {fields}, import_hash) FROM STDIN"
         self._claim_sql = (
             f"DELETE FROM {STAGING} AS staged USING {SEEN} AS seen "
             f"WHERE staged.{key} = seen.catalog_number "
@@ -100,8 +95,7 @@ class PostgresLoader:
             cursor.execute(
                 f"CREATE TABLE {STAGING} "
                 f"(line bigint NOT NULL, {self.columns.catalog_number} text NOT NULL, "
-                f"{text_columns}, import_hash bigint GENERATED ALWAYS AS "
-                f"({hash_sql(self.columns.fields)}) STORED)"
+                f"{text_columns}, import_hash bigint NOT NULL)"
             )
             cursor.execute(
                 f"SELECT NOT EXISTS (SELECT FROM {self.columns.table} "
@@ -126,7 +120,7 @@ class PostgresLoader:
             values = (record.catalog_number, *record.values)
             if _COPY_SPECIAL.search("".join(values)):
                 values = tuple(value.translate(_COPY_ESCAPES) for value in values)
-            lines.append(f"{record.line}\t" + "\t".join(values))
+            lines.append(f"{record.line}\t" + "\t".join(values) + f"\t{row_hash(record.values)}")
         lines.append("")
         return CopyRows(len(records), "\n".join(lines).encode())
 

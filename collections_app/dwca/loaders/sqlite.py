@@ -3,8 +3,9 @@
 SQLite has no COPY and an upsert does not say whether it inserted, updated or left a row
 alone, so each batch first reads the stored import hashes of its catalogue numbers (a few
 indexed queries), then inserts the new rows and updates the changed ones with
-``executemany``. A row is compared by its hash (``rowhash``); by its values only when its hash
-is NULL (edited since the last import), and then only its hash is written if they are equal.
+``executemany``. A row is compared by its hash (``rowhash``); by its values only when the
+hashes differ (or it has none: edited since the last import), and then only its hash is
+written if the values are equal, as PostgreSQL's merge does.
 Unchanged rows keep their ``updated_at``. Catalogue numbers of earlier batches are remembered
 in a temporary table, not in memory.
 """
@@ -45,12 +46,9 @@ class SqliteLoader:
         )
         self._update_sql = f"UPDATE {columns.table} SET {assignments} {where}"
         self._rehash_sql = f"UPDATE {columns.table} SET {columns.import_hash} = %s {where}"
-        # The values come along for rows without a hash only (NULL for the others).
-        stored_values = ", ".join(
-            f"CASE WHEN {columns.import_hash} IS NULL THEN {column} END" for column in fields
-        )
+        # The values come along, for the rows whose hash differs (SQLite's loads are small).
         self._stored_sql = (
-            f"SELECT {key}, {columns.import_hash}, {stored_values} FROM {columns.table} "
+            f"SELECT {key}, {columns.import_hash}, {', '.join(fields)} FROM {columns.table} "
             f"WHERE {columns.collection} = %s AND {key} IN ({{keys}})"
         )
         self._seen_sql = (
@@ -96,7 +94,7 @@ class SqliteLoader:
                 stored_hash, stored_values = stored[record.catalog_number]
                 if stored_hash == digest:
                     continue
-                if stored_hash is None and stored_values == record.values:
+                if stored_values == record.values:
                     rehashed.append((record, digest))
                 else:
                     changed.append((record, digest))
