@@ -6,7 +6,8 @@
 queries are few. A ``RowWriter`` looks at the serializer's fields once and keeps, per field,
 a plain function of the row: a model field read by attribute and shown as DRF shows it
 (``_plain``), a summary written by its own writer once per object of the page (``_summary``),
-a many-to-many summary list read for the whole page in one query (``_many_summaries``). Any
+a many-to-many summary list read for the whole page in one query, of the columns the summary
+shows when those are all it reads (``_many_summaries``). Any
 field it does not recognise is left to DRF: a copy of the field, bound to a serializer of the
 request's context, writes it as it always did. A new field type is then slower, never wrong;
 ``tests/contract/test_contract_api_list_rows.py`` holds the writer to the serializer's exact output.
@@ -167,20 +168,24 @@ def _summary(writer: RowWriter) -> Write:
     return write
 
 
-def _many_summaries(name: str, summary: Write) -> Write:
+def _many_summaries(name: str, summary: Write, columns: tuple[str, ...] | None) -> Write:
     """A many-to-many relation's summaries, the page's related objects read in one query
-    (Django's prefetch builds a manager and a filtered queryset per row)."""
+    (Django's prefetch builds a manager and a filtered queryset per row), of ``columns`` only
+    if given (a collection's summary shows three of its twenty, a long description among
+    the others)."""
     key = id(summary)
 
     def write(obj: Any, page: Page) -> list[dict[str, Any]]:
         if key not in page.related:
-            page.related[key] = _related_of(page.rows, name)
+            page.related[key] = _related_of(page.rows, name, columns)
         return [summary(related, page) for related in page.related[key].get(obj.pk, ())]
 
     return write
 
 
-def _related_of(rows: list[Any], name: str) -> dict[Any, list[Any]]:
+def _related_of(
+    rows: list[Any], name: str, columns: tuple[str, ...] | None = None
+) -> dict[Any, list[Any]]:
     """``rows``' related objects through ``name``, by row pk, in the relation's own order."""
     if not rows:
         return {}
@@ -190,6 +195,8 @@ def _related_of(rows: list[Any], name: str) -> dict[Any, list[Any]]:
         return {row.pk: list(getattr(row, name).all()) for row in rows}
     # Django's own prefetch query, and its keys of a related object and of a row.
     queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
+    if columns is not None:
+        queryset = queryset.only(*columns)
     grouped: dict[Any, list[Any]] = defaultdict(list)
     for related in queryset:
         grouped[related_key(related)].append(related)
@@ -215,6 +222,7 @@ class RowWriter:
         own_loop = type(template).to_representation is not serializers.Serializer.to_representation
         self.fields: list[tuple[str, str | None, Write]] = []
         self.fast = not own_loop
+        self.columns = _columns(template, model)
         for field in template._readable_fields:  # type: ignore[attr-defined]
             write = None if own_loop else _writer(field, model)
             if write is None:
@@ -275,7 +283,9 @@ def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
         child = field.child_relation
         if isinstance(child, SummaryRelatedField) and _is_many_to_many(model, source):
             summary = row_writer_for(child.summary, related)
-            return _many_summaries(source, _summary(summary)) if summary.fast else None
+            if not summary.fast:
+                return None
+            return _many_summaries(source, _summary(summary), summary.columns)
         return None
     if isinstance(field, SummaryRelatedField):
         summary = row_writer_for(field.summary, related)
@@ -286,6 +296,26 @@ def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
         nested = row_writer_for(type(field), related)
         return _summary(nested) if nested.fast else None
     return _plain(field)
+
+
+def _columns(
+    template: serializers.BaseSerializer, model: type[models.Model] | None
+) -> tuple[str, ...] | None:
+    """The model's columns that the serializer's fields read, when every field reads one
+    column as it is (no method, relation or annotation); None when they may read more, and
+    then objects are read whole: a deferred column read later costs a query per object."""
+    names = []
+    for field in template._readable_fields:  # type: ignore[attr-defined]
+        if model is None or isinstance(field, CalledField | serializers.BaseSerializer):
+            return None
+        try:
+            column = model._meta.get_field(str(field.source))
+        except FieldDoesNotExist:
+            return None
+        if not column.concrete or column.is_relation:
+            return None
+        names.append(column.name)
+    return tuple(names)
 
 
 def _reads_attribute(source: str, model: type[models.Model]) -> bool:

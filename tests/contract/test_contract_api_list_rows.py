@@ -10,7 +10,8 @@ import decimal
 from typing import Any
 
 import pytest
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -138,3 +139,43 @@ def test_a_field_the_writer_does_not_know_is_written_by_drf(kind, varied, curato
     rows = writer.rows(page, context)
     assert rows == Odd(page, many=True, context=context).data
     assert rows[0]["odd"] == f"{page[0].reference}:{curator_a.pk}"
+
+
+def test_a_pages_collections_are_read_once_and_only_the_columns_their_summary_shows(
+    kind, varied, curator_a, api_as
+):
+    table = Collection._meta.db_table
+    with CaptureQueriesContext(connection) as captured:
+        response = api_as(curator_a).get(api_url(kind), {"page_size": 200})
+    assert response.status_code == 200
+    reads = [
+        query["sql"]
+        for query in captured.captured_queries
+        if f'FROM "{table}"' in query["sql"] and "_prefetch_related_val" in query["sql"]
+    ]
+    assert len(reads) == 1
+    shown = {f'"{table}"."{column}"' for column in ("id", "code", "name")}
+    selected = reads[0].split(" FROM ")[0]
+    assert all(column in selected for column in shown)
+    assert f'"{table}"."description"' not in selected
+    assert {len(row["collections"]) for row in response.json()["results"]} == {0, 1, 2}
+
+
+def test_a_summary_that_reads_more_than_columns_gets_whole_objects():
+    """A method of the model in a summary may read any column: its objects are not cut down
+    (a deferred column read later would cost a query per object)."""
+    from rest_framework import serializers
+
+    from collections_app.api.serializers import CollectionSummarySerializer
+
+    class WithMethod(CollectionSummarySerializer):
+        label = serializers.SerializerMethodField()
+
+        class Meta(CollectionSummarySerializer.Meta):
+            fields = (*CollectionSummarySerializer.Meta.fields, "label")
+
+        def get_label(self, obj: Collection) -> str:
+            return str(obj)
+
+    assert row_writer_for(CollectionSummarySerializer).columns == ("id", "code", "name")
+    assert row_writer_for(WithMethod).columns is None
