@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from django.core.management import call_command
+from django.db import connection
 
 from bench.make_dwca import write_dwca
+from collections_app.dwca.loaders import LOADERS
 from collections_app.dwca.terms import DWC
 from collections_app.models import Collection
 
@@ -82,3 +84,17 @@ def import_dwca(path: Path, collection: Collection | str, *args: str) -> str:
 def rejects_of(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def interrupted_after_two_batches(monkeypatch) -> None:
+    """The database's loader loads two batches, then the import is interrupted (Ctrl-C)."""
+    loader = LOADERS[connection.vendor]
+    load, calls = loader.load, []
+
+    def interrupted(self, records):
+        calls.append(load(self, records))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return calls[-1]
+
+    monkeypatch.setattr(loader, "load", interrupted)

@@ -21,7 +21,7 @@ from collections_app.dwca.indexes import IndexMode, missing_indexes, should_defe
 from collections_app.dwca.loaders import LOADERS
 from collections_app.models import Specimen
 
-from .dwca_support import import_dwca
+from .dwca_support import import_dwca, interrupted_after_two_batches
 
 ROWS = 300
 ALL = sorted(index.name for index in Specimen._meta.indexes)
@@ -79,16 +79,7 @@ def test_a_keep_load_keeps_them_live(collection_a, archive, monkeypatch):
 def test_an_interrupted_rebuild_load_still_ends_with_every_index(
     collection_a, archive, monkeypatch
 ):
-    loader = LOADERS[connection.vendor]
-    load, calls = loader.load, []
-
-    def interrupted(self, records):
-        calls.append(load(self, records))
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return calls[-1]
-
-    monkeypatch.setattr(loader, "load", interrupted)
+    interrupted_after_two_batches(monkeypatch)
 
     with pytest.raises(CommandError) as raised:
         import_dwca(archive, collection_a, "--indexes", "rebuild", "--batch-size", "100")
