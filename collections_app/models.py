@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Now, Upper
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -369,8 +369,12 @@ class Specimen(TimeStamped):
     is_available = models.BooleanField(
         _("available"), default=True, help_text=_("Not on loan, not destroyed.")
     )
+    # Both times default to the writing transaction's start in the database as well, for the
+    # rows an import copies in without naming them (``dwca.loaders.postgres``): each batch's
+    # rows then carry its own time, in commit order, as the ORM's would.
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_default=Now())
     # Indexed with the id below, which serves both ``updated_after`` and the sync order.
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True, db_default=Now())
     # What ``import_dwca`` last wrote (``dwca.rowhash``): a re-import compares this one number
     # instead of every column. Any other write of an imported field sets it to NULL ("compare
     # the values"), so a hash never hides a change made since (see ``SpecimenQuerySet``).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from bench.make_dwca import ArchiveSpec, make_archive
 from collections_app.dwca.loaders import LOADERS, loader_for
@@ -141,3 +142,53 @@ def test_values_with_tabs_backslashes_and_line_breaks_load_exactly_and_compare_e
     assert load(collection_a, [record(2, 1, locality=odd)]) == [(1, 0, 0, [])]
     assert load(collection_a, [record(2, 1, locality=odd)]) == [(0, 0, 1, [])]
     assert Specimen.objects.get().locality == odd
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's direct copy")
+def test_batches_written_for_a_direct_load_are_restaged_exactly_once_the_import_merges(
+    collection_a,
+):
+    odd = "Bois\tde \\N la\nCambre\r, \\\\ ."
+    batches = (
+        [record(2, 1)],
+        [record(3, 2, locality=odd), record(4, 1, locality="later")],  # repeats line 2
+        [record(5, 3, locality=odd)],
+    )
+    outcomes = []
+    with loader_for(collection_a) as active:
+        # All written ahead in the table's layout, as the reader processes do.
+        prepared = [active.prepare(batch) for batch in batches]
+        for batch in prepared:
+            with transaction.atomic():
+                outcomes.append(active.load(batch))
+        assert not active.direct
+
+    assert all(batch.direct for batch in prepared)
+    assert [(o.created, o.updated, o.unchanged) for o in outcomes] == [(1, 0, 0)] * 3
+    assert [[(d.line, d.catalog_number, d.reason) for d in o.duplicates] for o in outcomes] == [
+        [],
+        [(4, "ENT-1", "duplicate in archive: catalogNumber already on line 2")],
+        [],
+    ]
+    specimens = {s.catalog_number: s for s in Specimen.objects.filter(collection=collection_a)}
+    assert (specimens["ENT-2"].locality, specimens["ENT-3"].locality) == (odd, odd)
+    assert specimens["ENT-1"].locality == "Camargue, Bouches-du-Rhône"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's direct copy")
+def test_rows_copied_directly_get_their_batchs_time_and_the_other_columns_defaults(
+    collection_a,
+):
+    with CaptureQueriesContext(connection) as captured:
+        load(collection_a, [record(2, 1), record(3, 2)], [record(4, 3)])
+
+    table = Specimen._meta.db_table
+    assert not [q["sql"] for q in captured.captured_queries if f'INSERT INTO "{table}"' in q["sql"]]
+    rows = list(
+        Specimen.objects.filter(collection=collection_a)
+        .order_by("catalog_number")
+        .values_list("created_at", "updated_at", "is_available", "import_hash")
+    )
+    assert all(created == updated for created, updated, _a, _h in rows)
+    assert rows[0][0] == rows[1][0] < rows[2][0]  # one time per batch, in the batches' order
+    assert all(available and digest is not None for _c, _u, available, digest in rows)
