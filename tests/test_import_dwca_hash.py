@@ -130,6 +130,17 @@ def test_both_databases_store_the_readers_hash_of_the_imported_values(collection
         assert specimen.import_hash == row_hash(values), specimen.catalog_number
 
 
+def test_the_hash_of_a_row_is_xxh3_of_its_values_and_stays_the_same_across_releases():
+    """Pinned: a release that changed it would make the next re-import of every catalogue
+    rewrite every row's hash (correct, but a full write where nothing changed)."""
+    values = ("urn:catalog:INSTA:ENT:1", "Carabus auratus", "carabus auratus", "Carabidae")
+    values += ("", "FR", "Forêt", "1921-06-14", "pinned")
+
+    assert row_hash(values) == 291552462629383467
+    # XXH3's unsigned 16929150178197425425 as the signed 64-bit number a bigint column holds.
+    assert row_hash(("x",)) == 16929150178197425425 - 2**64
+
+
 def test_a_hash_an_earlier_release_computed_otherwise_is_replaced_without_a_change(
     collection_a, archive
 ):

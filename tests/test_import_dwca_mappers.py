@@ -207,6 +207,10 @@ def test_a_byte_order_mark_is_skipped_at_the_start_of_the_file_only(tmp_path):
         ("1921-13", False),
         ("0000", False),
         ("1921-06-00", False),
+        ("1921-6a-14", False),  # a day's shape (the quick path) with a letter for a digit
+        ("+921-06-14", False),
+        ("1921-06-1 ", False),
+        ("1921-W06-1", False),  # ISO week dates are not eventDate's
         ("2007-11-13/2007-02-30", False),
         ("14 June 1921", False),
         ("١٩٢١-٠٦-١٤", True),  # digits the shape admits and int() reads, as before

@@ -158,20 +158,22 @@ def batches(
 ) -> Iterator[Batch]:
     """Mapped rows, ``size`` at a time; a catalogue number repeated within a batch is rejected
     here (the loader rejects one repeated from an earlier batch)."""
-    batch = Batch()
+    # Locals, not the batch's attributes, in the loop: it runs for every row of the archive.
+    records: list[Record] = []
+    rejections: list[Rejection] = []
     first_lines: dict[str, int] = {}
+    count = line = 0
     for line, raw in rows:
         mapped = mapper(line, raw)
         if isinstance(mapped, Rejection):
-            batch.rejections.append(mapped)
+            rejections.append(mapped)
         elif (first := first_lines.setdefault(mapped.catalog_number, line)) != line:
-            batch.rejections.append(duplicate(line, mapped.catalog_number, first))
+            rejections.append(duplicate(line, mapped.catalog_number, first))
         else:
-            batch.records.append(mapped)
-        batch.rows += 1
-        batch.last_line = line
-        if batch.rows >= size:
-            yield batch
-            batch, first_lines = Batch(), {}
-    if batch.rows:
-        yield batch
+            records.append(mapped)
+        count += 1
+        if count >= size:
+            yield Batch(records, rejections, count, line)
+            records, rejections, first_lines, count = [], [], {}, 0
+    if count:
+        yield Batch(records, rejections, count, line)

@@ -63,7 +63,6 @@ _TERM_OF = {
 FIELDS: tuple[tuple[str, str], ...] = tuple((name, _TERM_OF[name]) for name in IMPORTED_FIELDS)
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _term in FIELDS)
 
-_CONTROL = re.compile("[\x00\ufffd]")
 _DATE = r"\d{4}(?:-\d{2}(?:-\d{2})?)?"
 _TIME = r"(?:T\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 # A date or date-time, or an interval of two; the end may be shortened ("2007-11-13/15").
@@ -149,9 +148,12 @@ class RowMapper:
             return reject(_("catalogNumber is missing"))
         if len(catalog) > self.key_length:
             return reject(self._too_long("catalogNumber", self.key_length))
-        if found := _CONTROL.search("".join(raw)):
-            if found.group() == "\x00":
-                return reject(_("contains a NUL character"))
+        # Two scans for one character each: a regular expression's class took six times as
+        # long on text beyond Latin-1, as most rows hold (bench/README.md).
+        joined = "".join(raw)
+        if "\x00" in joined:
+            return reject(_("contains a NUL character"))
+        if "\ufffd" in joined:
             return reject(
                 _("contains bytes that are not valid %(encoding)s (the encoding meta.xml declares)")
                 % {"encoding": self.encoding}
@@ -210,7 +212,16 @@ _search_key = lru_cache(maxsize=4096)(search_key)
 
 
 def _is_iso_event_date(value: str) -> bool:
-    """ISO 8601 shape, and real calendar dates (no month 13, no 30 February)."""
+    """ISO 8601 shape, and real calendar dates (no month 13, no 30 February).
+
+    Most dates are a day (YYYY-MM-DD in ASCII): ``fromisoformat`` checks that shape's digits
+    and its calendar at once, in a quarter of the general path's time."""
+    if len(value) == 10 and value[4] == value[7] == "-" and value.isascii():
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
     match = _EVENT_DATE.fullmatch(value)
     return match is not None and all(map(_is_real_date, filter(None, match.groups())))
 
