@@ -173,3 +173,29 @@ def test_inside_a_transaction_they_are_rebuilt_on_its_own_connection(collection_
 
     assert run.indexes.connections == 1
     assert indexes.missing_indexes() == []
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's loader")
+def test_the_first_merge_after_rows_of_the_imports_own_counts_the_collection_again(
+    collection_a, tmp_path
+):
+    """The planner's count of a collection that was empty picks any index that starts with the
+    collection for each probe, reading every row the import wrote (minutes a batch): the
+    loader runs ANALYZE once before it merges, and not when its count is already right."""
+    rows = [occurrence(n) for n in range(1, 7)]
+    rows[4] = occurrence(1, locality="later")  # batch 3 repeats batch 1: merges from there
+    archive = write_occurrences(tmp_path / "dupes.zip", [*rows, occurrence(7), occurrence(8)])
+
+    with CaptureQueriesContext(connection) as first:
+        import_dwca(archive, collection_a, "--batch-size", "2")
+    with CaptureQueriesContext(connection) as again:
+        import_dwca(archive, collection_a, "--batch-size", "2")
+
+    statements = [query["sql"] for query in first.captured_queries]
+    analyzed = [i for i, sql in enumerate(statements) if sql.startswith("ANALYZE")]
+    merged = [i for i, sql in enumerate(statements) if "DO UPDATE" in sql]
+    assert len(analyzed) == 1
+    assert analyzed[0] < merged[0]
+    assert f'ANALYZE "{Specimen._meta.db_table}" ("collection_id")' == statements[analyzed[0]]
+    # A re-import creates nothing, so no probe reads rows the planner has not counted.
+    assert not [query for query in again.captured_queries if query["sql"].startswith("ANALYZE")]

@@ -31,6 +31,7 @@ table of the same name is never touched.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,9 @@ from .outcome import LoadOutcome
 
 STAGING = "pg_temp.elvis_dwca_staging"
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
+#: A collection the planner counts fewer specimens in than this is counted again (``ANALYZE``)
+#: before the import's first merge that follows rows of its own.
+ANALYZE_BELOW_ROWS = 1_000
 
 
 #: What ``COPY`` text escapes (everything else goes as is). A row whose values hold none, nearly
@@ -84,6 +88,8 @@ class PostgresLoader:
         self.collection_id = collection_id
         self.columns = columns
         self.direct = False
+        self._analyze_before_merging = False
+        self._written = 0  # rows this import created so far
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
         self._copy_sql = f"COPY {STAGING} (line, {key}, {fields}, import_hash) FROM STDIN"
@@ -133,10 +139,23 @@ class PostgresLoader:
                 [self.collection_id],
             )
             self.direct = cursor.fetchone()[0]
+            self._analyze_before_merging = self._estimate(cursor) < ANALYZE_BELOW_ROWS
             # Loading directly, nothing probes it (the unique constraint does), so it has no
             # key to keep up until a merge needs one.
             key = "" if self.direct else " PRIMARY KEY"
             cursor.execute(f"CREATE TABLE {SEEN} (catalog_number text{key}, line bigint NOT NULL)")
+
+    def _estimate(self, cursor: CursorWrapper) -> float:
+        """The planner's count of this collection's specimens."""
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT FROM {self.columns.table} "
+            f"WHERE {self.columns.collection} = %s",
+            [self.collection_id],
+        )
+        plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return plan[0]["Plan"]["Plan Rows"]
 
     def close(self) -> None:
         with connection.cursor() as cursor:
@@ -171,11 +190,21 @@ class PostgresLoader:
             # Once per batch, what the key's check of every row would do (``collection_key``).
             collection_key.hold(cursor, self.collection_id)
             if batch.direct and self.direct and self._copy_directly(cursor, batch):
+                self._written += batch.rows
                 return LoadOutcome(batch.rows, 0, 0, [])
             cursor.execute(f"TRUNCATE {STAGING}")
             with cursor.copy(self._copy_sql) as copy:
                 copy.write(self._staged(batch) if batch.direct else batch.data)
-            return self._merge_staged(cursor, batch.rows)
+            if self._analyze_before_merging and self._written:
+                # The planner's count of this collection is from before the import (none, or
+                # a handful): probing one catalogue number, it may pick any index that starts
+                # with the collection and read all the rows the import wrote, for every staged
+                # row (a batch of minutes). Counted again, the unique index is the only choice.
+                cursor.execute(f"ANALYZE {self.columns.table} ({self.columns.collection})")
+                self._analyze_before_merging = False
+            outcome = self._merge_staged(cursor, batch.rows)
+            self._written += outcome.created
+            return outcome
 
     def _params(self) -> dict:
         constants = {f"constant_{i}": value for i, (_c, value) in enumerate(self.columns.constants)}
