@@ -50,6 +50,8 @@ def institution_ids(user, roles: Iterable[str] = INSTITUTION_PEOPLE) -> set[int]
         cache[key] = set(
             Membership.objects.current()
             .filter(user=user, role__in=key)
+            # A set: no ORDER BY, which by the model's ordering joined users and institutions.
+            .order_by()
             .values_list("institution_id", flat=True)
         )
     return cache[key]

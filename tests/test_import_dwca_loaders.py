@@ -118,6 +118,34 @@ def test_a_catalogue_number_of_an_earlier_batch_is_a_duplicate(collection_a):
     assert outcomes == [(2, 0, 0, []), (1, 0, 0, [(9, "ENT-2")])]
 
 
+@pytest.mark.parametrize("existing", [False, True], ids=["first import", "re-import"])
+def test_only_the_very_same_catalogue_number_is_a_duplicate(collection_a, existing):
+    """Byte for byte: numbers differing in case, or in how an accent is encoded (composed
+    or combining), are different specimens, in every batch after the first (the seen
+    table compares bytes, ``COLLATE "C"``, whatever the database's collation)."""
+    numbers = ["NHM-é1", "NHM-e\u03011", "nhm-é1", "NHM-É1"]
+    first = [record(n + 2, n)._replace(catalog_number=c) for n, c in enumerate(numbers)]
+    again = [record(n + 10, n)._replace(catalog_number=c) for n, c in enumerate(numbers)]
+    if existing:
+        load(collection_a, first)
+        assert load(collection_a, first, again) == [
+            (0, 0, 4, []),
+            (0, 0, 0, [(10, "NHM-é1"), (11, "NHM-e\u03011"), (12, "nhm-é1"), (13, "NHM-É1")]),
+        ]
+    else:
+        later = [
+            record(20 + n, 20 + n)._replace(catalog_number=c + "x") for n, c in enumerate(numbers)
+        ]
+        assert load(collection_a, first, later, again[:1]) == [
+            (4, 0, 0, []),
+            (4, 0, 0, []),
+            (0, 0, 0, [(10, "NHM-é1")]),
+        ]
+    assert sorted(Specimen.objects.values_list("catalog_number", flat=True)) == sorted(
+        numbers + ([] if existing else [c + "x" for c in numbers])
+    )
+
+
 def test_created_rows_get_the_model_defaults_of_the_columns_an_archive_lacks(collection_a):
     load(collection_a, [record(2, 1)])
 
