@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from django.core.management import execute_from_command_line
+from django.core.management.base import BaseCommand
 
 from collections_app.models import Collection, Institution, Specimen
 from collections_app.search import search_key
@@ -86,3 +88,23 @@ def test_specimens_of_other_collections_are_left_alone(mncn_entomology, specimen
     specimen_a.refresh_from_db()
     assert specimen_a.collection.code == "ENT"
     assert Specimen.objects.filter(collection=specimen_a.collection).count() == 1
+
+
+def test_an_import_starts_without_the_sites_system_checks(
+    mncn_entomology, tmp_path, monkeypatch, capsys
+):
+    """As run from a terminal or a nightly job (``manage.py import_dwca``; ``call_command``
+    skips the checks anyway): they are the web's and the deploy's, and cost every run half a
+    second."""
+    checked = []
+    monkeypatch.setattr(BaseCommand, "check", lambda self, **kwargs: checked.append(kwargs))
+    archive = str(zip_gbif_download(tmp_path))
+
+    execute_from_command_line(
+        ["manage.py", "import_dwca", archive, "--collection", "CSIC (MNCN):ENT"]
+    )
+
+    assert checked == []
+    assert capsys.readouterr().out.startswith("created 6, updated 0, unchanged 0, rejected 0")
+    execute_from_command_line(["manage.py", "check"])  # what still runs them
+    assert len(checked) == 1
