@@ -77,13 +77,15 @@ def batch_spans(path: Path, terminator: bytes, header_lines: int, size: int) -> 
         while chunk := data.read(CHUNK):
             buffer = carry + chunk
             position = 0
-            while ended + buffer.count(terminator, position) >= wanted:
+            remaining = buffer.count(terminator)  # after `position`: each chunk counted once
+            while ended + remaining >= wanted:
                 for _passed in range(wanted - ended):
                     position = buffer.index(terminator, position) + step
+                remaining -= wanted - ended
                 ended = wanted
                 starts.append(offset + position)
                 wanted += size
-            ended += buffer.count(terminator, position)
+            ended += remaining
             ends_a_line = buffer.endswith(terminator)
             keep = 0 if ends_a_line else step - 1
             carry = buffer[len(buffer) - keep :]
