@@ -152,6 +152,30 @@ def test_a_list_and_a_detail_cost_the_same_queries_at_3_and_at_30_requests(
     assert large_list <= 3
 
 
+@pytest.mark.parametrize("kind_name", kind_names())
+def test_a_list_reads_of_the_requester_and_institution_only_what_its_rows_show(
+    api_as, requests_of, curator_a, kind_name
+):
+    kind = get_kind(kind_name)
+    requests_of(kind, 2)
+    client = api_as(_fresh(curator_a))
+
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(f"/api/v1/{kind.api_path}/").json()
+
+    page = next(q["sql"] for q in queries.captured_queries if "comment_count" in q["sql"])
+    # The columns selected after the request's own and its counts: the joined ones.
+    joined = page.split('AS "comment_count"')[1].split(f' FROM "{kind.model._meta.db_table}"')[0]
+    for unread in ("password", "last_login", "date_joined", "description", "address"):
+        assert f'."{unread}"' not in joined
+    assert '"collections_app_institution"."code"' in joined
+    row = body["results"][0]
+    assert set(row["requester"]) == {"id", "full_name", "email"} and row["requester"]["email"]
+    assert set(row["institution"]) == {"id", "code", "name"} and row["institution"]["code"]
+    # The counts are one correlated subquery each, no GROUP BY.
+    assert "GROUP BY" not in page
+
+
 def test_the_notification_list_costs_the_same_queries_at_3_and_at_30(api_as, researcher):
     def notify(count: int) -> None:
         Notification.objects.bulk_create(

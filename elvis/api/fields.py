@@ -34,10 +34,14 @@ class CalledField(serializers.CharField):
 
     DRF's own ``CharField(source="get_status_display")`` works too, but asks
     ``inspect.signature`` of the method on every value to see whether it may call it: about a
-    seventh of a 50-row list's CPU went there (bench/README.md). This field knows it may."""
+    seventh of a 50-row list's CPU went there (bench/README.md). This field knows it may.
 
-    def __init__(self, method: str, **kwargs: Any) -> None:
+    ``reads``: the columns the method reads, when known, so that a list reads no others of a
+    summary's object (``RowWriter.unread_columns``)."""
+
+    def __init__(self, method: str, *, reads: tuple[str, ...] | None = None, **kwargs: Any) -> None:
         self.method = method
+        self.reads = reads
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, value: Any) -> str:
@@ -59,4 +63,4 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    full_name = CalledField("get_full_name")
+    full_name = CalledField("get_full_name", reads=("full_name", "email"))

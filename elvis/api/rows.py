@@ -223,6 +223,9 @@ class RowWriter:
         self.fields: list[tuple[str, str | None, Write]] = []
         self.fast = not own_loop
         self.columns = _columns(template, model)
+        self.model = model
+        #: The writers of the summaries of the row's forward relations, by relation.
+        self.summaries: dict[str, RowWriter] = {}
         for field in template._readable_fields:  # type: ignore[attr-defined]
             write = None if own_loop else _writer(field, model)
             if write is None:
@@ -233,6 +236,26 @@ class RowWriter:
                 whole = isinstance(field, CalledField | ManyRelatedField)
                 attribute = None if whole else field.source
                 self.fields.append((field.field_name, attribute, write))
+                if (summary := _summary_writer(field, model)) is not None:
+                    self.summaries[str(field.source)] = summary
+
+    def unread_columns(self, relations: Iterable[str]) -> list[str]:
+        """``relation__column`` for each column of the ``relations`` (joined to the rows,
+        ``select_related``) that their summaries never read: the list defers them instead of
+        reading and converting, per row, an institution's twenty columns to show three. A
+        summary that may read more than its columns (a method) defers nothing."""
+        unread = []
+        for relation in relations:
+            summary = self.summaries.get(relation)
+            if summary is None or summary.columns is None or summary.model is None:
+                continue
+            read = {*summary.columns, summary.model._meta.pk.name}
+            unread += [
+                f"{relation}__{field.name}"
+                for field in summary.model._meta.concrete_fields
+                if field.name not in read
+            ]
+        return unread
 
     def _drf(self, field: drf.Field) -> Write:
         """DRF writes the field: a copy bound, per page, to a serializer of its context."""
@@ -271,6 +294,17 @@ class RowWriter:
 _SKIP = object()
 
 
+def _summary_writer(field: drf.Field, model: type[models.Model] | None) -> RowWriter | None:
+    """The writer of ``field``'s summary of one related object (a forward relation's)."""
+    if model is None or isinstance(field, ManyRelatedField | serializers.ListSerializer):
+        return None
+    if isinstance(field, SummaryRelatedField):
+        return row_writer_for(field.summary, _related_model(model, str(field.source)))
+    if isinstance(field, serializers.BaseSerializer):
+        return row_writer_for(type(field), _related_model(model, str(field.source)))
+    return None
+
+
 def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
     """The field's own writer, or ``None`` for DRF to write it."""
     if isinstance(field, CalledField):
@@ -302,10 +336,14 @@ def _columns(
     template: serializers.BaseSerializer, model: type[models.Model] | None
 ) -> tuple[str, ...] | None:
     """The model's columns that the serializer's fields read, when every field reads one
-    column as it is (no method, relation or annotation); None when they may read more, and
-    then objects are read whole: a deferred column read later costs a query per object."""
-    names = []
+    column as it is or calls a method that declares the columns it reads (no other method,
+    no relation or annotation); None when they may read more, and then objects are read
+    whole: a deferred column read later costs a query per object."""
+    names: list[str] = []
     for field in template._readable_fields:  # type: ignore[attr-defined]
+        if isinstance(field, CalledField) and field.reads is not None and model is not None:
+            names += field.reads  # a method whose columns are declared
+            continue
         if model is None or isinstance(field, CalledField | serializers.BaseSerializer):
             return None
         try:

@@ -41,6 +41,11 @@ from .transitions import TransitionViewSetMixin
 logger = logging.getLogger(__name__)
 
 
+#: The relations every request is read with (one join each); a list reads of them only the
+#: columns its row shows (``RowWriter.unread_columns``).
+JOINED = ("requester", "institution")
+
+
 class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
     """A request kind's resource: scoped reads, the requester's draft, actions, thread and files.
 
@@ -66,7 +71,7 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         requests = (
             self.kind.queryset()
             .visible_to(self.request.user)
-            .select_related("requester", "institution")
+            .select_related(*JOINED)
             .annotate(
                 comment_count=related_count(model, "comments"),
                 attachment_count=related_count(model, "attachments"),
@@ -78,7 +83,9 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         if self.action == "list":
             if self.kind.items is not None:
                 requests = requests.annotate(item_count=related_count(model, "items"))
-            return requests.prefetch_related(None)
+            writer = row_writer_for(self.get_serializer_class())
+            unread = writer.unread_columns(JOINED)
+            return requests.prefetch_related(None).defer(*unread)
         # Every kind's history; the abstract base the checker sees has none.
         history = model._meta.get_field("history").related_model  # type: ignore[misc]
         prefetches: list[Any] = [
