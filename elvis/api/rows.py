@@ -226,6 +226,7 @@ class RowWriter:
         self.model = model
         #: The writers of the summaries of the row's forward relations, by relation.
         self.summaries: dict[str, RowWriter] = {}
+        self._unread: dict[tuple[str, ...], list[str]] = {}
         for field in template._readable_fields:  # type: ignore[attr-defined]
             write = None if own_loop else _writer(field, model)
             if write is None:
@@ -244,7 +245,10 @@ class RowWriter:
         ``select_related``) that their summaries never read: the list defers them instead of
         reading and converting, per row, an institution's twenty columns to show three. A
         summary that may read more than its columns (a method) defers nothing."""
-        unread = []
+        relations = tuple(relations)
+        if relations in self._unread:
+            return self._unread[relations]
+        unread: list[str] = []
         for relation in relations:
             summary = self.summaries.get(relation)
             if summary is None or summary.columns is None or summary.model is None:
@@ -255,6 +259,7 @@ class RowWriter:
                 for field in summary.model._meta.concrete_fields
                 if field.name not in read
             ]
+        self._unread[relations] = unread  # a list asks on every request: answered once
         return unread
 
     def _drf(self, field: drf.Field) -> Write:
@@ -321,14 +326,10 @@ def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
                 return None
             return _many_summaries(source, _summary(summary), summary.columns)
         return None
-    if isinstance(field, SummaryRelatedField):
-        summary = row_writer_for(field.summary, related)
-        return _summary(summary) if summary.fast else None
-    if isinstance(field, serializers.ListSerializer):
-        return None
-    if isinstance(field, serializers.BaseSerializer):
-        nested = row_writer_for(type(field), related)
+    if (nested := _summary_writer(field, model)) is not None:
         return _summary(nested) if nested.fast else None
+    if isinstance(field, serializers.BaseSerializer):
+        return None  # a nested list
     return _plain(field)
 
 
