@@ -6,8 +6,8 @@
 queries are few. A ``RowWriter`` looks at the serializer's fields once and keeps, per field,
 a plain function of the row: a model field read by attribute and shown as DRF shows it
 (``_plain``), a summary written by its own writer once per object of the page (``_summary``),
-a many-to-many summary list read for the whole page in one query, of the columns the summary
-shows when those are all it reads (``_many_summaries``). Any
+a many-to-many summary list read for the whole page in one query, as plain rows of the columns
+the summary shows when those are all it reads (``_many_summaries``). Any
 field it does not recognise is left to DRF: a copy of the field, bound to a serializer of the
 request's context, writes it as it always did. A new field type is then slower, never wrong;
 ``tests/contract/test_contract_api_list_rows.py`` holds the writer to the serializer's exact output.
@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -168,25 +169,31 @@ def _summary(writer: RowWriter) -> Write:
     return write
 
 
-def _many_summaries(name: str, summary: Write, columns: tuple[str, ...] | None) -> Write:
+def _many_summaries(name: str, summary: Write, writer: RowWriter) -> Write:
     """A many-to-many relation's summaries, the page's related objects read in one query
-    (Django's prefetch builds a manager and a filtered queryset per row), of ``columns`` only
-    if given (a collection's summary shows three of its twenty, a long description among
-    the others)."""
+    (Django's prefetch builds a manager and a filtered queryset per row): as plain rows of the
+    columns the summary shows when those are all it reads (``RowWriter.values``: a
+    collection's summary shows three of its twenty columns, and 50 model instances cost more
+    than the query), else of those columns, or whole."""
     key = id(summary)
 
     def write(obj: Any, page: Page) -> list[dict[str, Any]]:
         if key not in page.related:
-            page.related[key] = _related_of(page.rows, name, columns)
+            page.related[key] = _related_of(page.rows, name, writer.columns, writer.values)
         return [summary(related, page) for related in page.related[key].get(obj.pk, ())]
 
     return write
 
 
 def _related_of(
-    rows: list[Any], name: str, columns: tuple[str, ...] | None = None
+    rows: list[Any],
+    name: str,
+    columns: tuple[str, ...] | None = None,
+    values: bool = False,
 ) -> dict[Any, list[Any]]:
-    """``rows``' related objects through ``name``, by row pk, in the relation's own order."""
+    """``rows``' related objects through ``name``, by row pk, in the relation's own order:
+    model instances (of ``columns`` only, if given), or with ``values`` plain rows carrying
+    ``columns`` and ``pk`` as attributes."""
     if not rows:
         return {}
     prefetched = getattr(rows[0], "_prefetched_objects_cache", {})
@@ -195,12 +202,27 @@ def _related_of(
         return {row.pk: list(getattr(row, name).all()) for row in rows}
     # Django's own prefetch query, and its keys of a related object and of a row.
     queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
-    if columns is not None:
-        queryset = queryset.only(*columns)
+    if values and columns is not None:
+        related: Iterable[Any] = _plain_rows(queryset, columns)
+    else:
+        related = queryset.only(*columns) if columns is not None else queryset
     grouped: dict[Any, list[Any]] = defaultdict(list)
-    for related in queryset:
-        grouped[related_key(related)].append(related)
+    for one in related:
+        grouped[related_key(one)].append(one)
     return {row.pk: grouped.get(row_key(row), []) for row in rows}
+
+
+def _plain_rows(queryset: models.QuerySet, columns: tuple[str, ...]) -> list[SimpleNamespace]:
+    """The prefetch ``queryset``'s objects as namespaces of ``columns``, ``pk`` and the keys
+    the prefetch groups them by (its extra columns), read by ``values_list``."""
+    pk = queryset.model._meta.pk.name
+    names = (*dict.fromkeys((*columns, pk)), *queryset.query.extra)
+    found = []
+    for values in queryset.values_list(*names):
+        one = SimpleNamespace(**dict(zip(names, values, strict=True)))
+        one.pk = getattr(one, pk)
+        found.append(one)
+    return found
 
 
 class RowWriter:
@@ -223,6 +245,12 @@ class RowWriter:
         self.fields: list[tuple[str, str | None, Write]] = []
         self.fast = not own_loop
         self.columns = _columns(template, model)
+        #: Whether a plain row of ``columns`` writes as a model instance does: every field
+        #: reads its column as it is (no method called on the object).
+        self.values = self.columns is not None and not any(
+            isinstance(field, CalledField)
+            for field in template._readable_fields  # type: ignore[attr-defined]
+        )
         self.model = model
         #: The writers of the summaries of the row's forward relations, by relation.
         self.summaries: dict[str, RowWriter] = {}
@@ -324,7 +352,7 @@ def _writer(field: drf.Field, model: type[models.Model] | None) -> Write | None:
             summary = row_writer_for(child.summary, related)
             if not summary.fast:
                 return None
-            return _many_summaries(source, _summary(summary), summary.columns)
+            return _many_summaries(source, _summary(summary), summary)
         return None
     if (nested := _summary_writer(field, model)) is not None:
         return _summary(nested) if nested.fast else None

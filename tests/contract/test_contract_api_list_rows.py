@@ -142,12 +142,19 @@ def test_a_field_the_writer_does_not_know_is_written_by_drf(kind, varied, curato
 
 
 def test_a_pages_collections_are_read_once_and_only_the_columns_their_summary_shows(
-    kind, varied, curator_a, api_as
+    kind, varied, curator_a, api_as, monkeypatch
 ):
     table = Collection._meta.db_table
+    # Plain rows of the three columns, not model instances (``RowWriter.values``).
+    built: list[Any] = []
+    from_db = Collection.from_db
+    monkeypatch.setattr(
+        Collection, "from_db", classmethod(lambda cls, *a: built.append(a) or from_db(*a))
+    )
     with CaptureQueriesContext(connection) as captured:
         response = api_as(curator_a).get(api_url(kind), {"page_size": 200})
     assert response.status_code == 200
+    assert built == []
     reads = [
         query["sql"]
         for query in captured.captured_queries
@@ -178,4 +185,18 @@ def test_a_summary_that_reads_more_than_columns_gets_whole_objects():
             return str(obj)
 
     assert row_writer_for(CollectionSummarySerializer).columns == ("id", "code", "name")
+    assert row_writer_for(CollectionSummarySerializer).values
     assert row_writer_for(WithMethod).columns is None
+    assert not row_writer_for(WithMethod).values
+
+
+def test_a_summary_calling_a_method_gets_model_instances_of_the_columns_it_declares():
+    """``CalledField(reads=...)`` names the columns a method reads, but the method is the
+    model's: such a summary's objects are instances (of those columns), not plain rows."""
+    from django.contrib.auth import get_user_model
+
+    from elvis.api.fields import PersonSerializer
+
+    writer = row_writer_for(PersonSerializer, get_user_model())
+    assert writer.columns is not None
+    assert not writer.values
