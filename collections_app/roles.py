@@ -20,6 +20,9 @@ from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils import timezone
+
+from elvis.statements import CompiledQuery
 
 from .models import Membership
 
@@ -47,14 +50,21 @@ def institution_ids(user, roles: Iterable[str] = INSTITUTION_PEOPLE) -> set[int]
     cache = user.__dict__.setdefault("_elvis_role_cache", {})
     key = tuple(sorted(roles))
     if key not in cache:
-        cache[key] = set(
-            Membership.objects.current()
-            .filter(user=user, role__in=key)
-            # A set: no ORDER BY, which by the model's ordering joined users and institutions.
-            .order_by()
-            .values_list("institution_id", flat=True)
-        )
+        cache[key] = set(_INSTITUTIONS.rows(user.pk, timezone.localdate(), roles=key))
     return cache[key]
+
+
+#: The institutions of a user's memberships in force on a day with one of ``roles``: asked on
+#: every request that lists or shows requests, compiled once per set of roles.
+_INSTITUTIONS = CompiledQuery(
+    lambda user_id, day, *, roles: (
+        Membership.objects.current(day)
+        .filter(user_id=user_id, role__in=roles)
+        # A set: no ORDER BY, which by the model's ordering joined users and institutions.
+        .order_by()
+        .values_list("institution_id", flat=True)
+    )
+)
 
 
 def people_of(institution_id: int, roles: Iterable[str] = INSTITUTION_PEOPLE) -> QuerySet:

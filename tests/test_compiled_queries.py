@@ -1,0 +1,145 @@
+"""``CompiledQuery``: a lookup compiled once answers every later call as the ORM would.
+
+Held on both databases: instances with their ``select_related`` objects, flat values, a date
+(text among SQLite's parameters), a value that cannot be placed (it falls back to the ORM),
+``None`` (``IS NULL``, never bound into ``=``), and shapes compiled apart. The two lookups
+made on every API request use it: the token with its user, the caller's institutions.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import ApiToken
+from accounts.tokens import find_token, issue
+from collections_app.models import Institution, Membership
+from collections_app.roles import HANDLES_REQUESTS, institution_ids
+from elvis.statements import CompiledQuery
+
+pytestmark = pytest.mark.django_db
+
+Role = Membership.Role
+
+
+class Counted:
+    """``build`` that counts how often the queryset was built (compiled or evaluated)."""
+
+    def __init__(self, build) -> None:
+        self.build, self.calls = build, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.build(*args, **kwargs)
+
+
+@pytest.fixture
+def people():
+    users = get_user_model().objects
+    return [users.create_user(email=f"p{n}@example.org", password="x") for n in range(3)]
+
+
+@pytest.fixture
+def museums():
+    return [
+        Institution.objects.create(code=f"M{n}", name=f"Museum {n}", country="GB") for n in range(3)
+    ]
+
+
+def test_instances_with_their_related_objects_for_each_call_from_one_compilation(people):
+    build = Counted(lambda prefix: ApiToken.objects.select_related("user").filter(prefix=prefix))
+    lookup = CompiledQuery(build)
+    tokens = [issue(person, "t")[0] for person in people]
+    for token, person in [*zip(tokens, people, strict=True), (tokens[0], people[0])]:
+        with CaptureQueriesContext(connection) as captured:
+            found = lookup.rows(token.prefix)
+        assert [(t.pk, t.key_hash, t.created_at) for t in found] == [
+            (token.pk, token.key_hash, token.created_at)
+        ]
+        # The user came in the same statement, as select_related does.
+        assert found[0].user.email == person.email
+        assert len(captured) == 1
+    assert build.calls == 1
+    assert lookup.rows("elv_nothing") == []
+
+
+def test_flat_values_and_a_date_parameter_on_each_call(people, museums):
+    build = Counted(
+        lambda user_id, day, *, roles: (
+            Membership.objects.current(day)
+            .filter(user_id=user_id, role__in=roles)
+            .order_by()
+            .values_list("institution_id", flat=True)
+        )
+    )
+    lookup = CompiledQuery(build)
+    today = datetime.date(2026, 11, 27)
+    Membership.objects.create(user=people[0], institution=museums[0], role=Role.CURATOR)
+    Membership.objects.create(
+        user=people[0], institution=museums[1], role=Role.CURATOR, ends_on=today
+    )
+    Membership.objects.create(user=people[1], institution=museums[2], role=Role.COORDINATOR)
+    roles = (Role.CURATOR, Role.COORDINATOR)
+    assert set(lookup.rows(people[0].pk, today, roles=roles)) == {museums[0].pk, museums[1].pk}
+    # The day after the last day: that membership no longer counts.
+    tomorrow = today + datetime.timedelta(days=1)
+    assert set(lookup.rows(people[0].pk, tomorrow, roles=roles)) == {museums[0].pk}
+    assert set(lookup.rows(people[1].pk, today, roles=roles)) == {museums[2].pk}
+    assert lookup.rows(people[2].pk, today, roles=roles) == []
+    assert build.calls == 1
+    # Another set of roles is another statement (the IN list's length is in the SQL).
+    assert lookup.rows(people[1].pk, today, roles=(Role.CURATOR,)) == []
+    assert build.calls == 2
+
+
+def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
+    build = Counted(
+        lambda text: Institution.objects.filter(code=text) | Institution.objects.filter(name=text)
+    )
+    lookup = CompiledQuery(build)
+    assert [i.code for i in lookup.rows("M1")] == ["M1"]
+    assert [i.code for i in lookup.rows("Museum 2")] == ["M2"]
+    assert build.calls == 4  # each call built it to try, then to answer
+
+
+def test_none_is_never_bound_into_an_equality(people, museums):
+    """``ends_on = NULL`` matches nothing; ``None`` asks ``IS NULL``, as the ORM does."""
+    last_day = datetime.date(2026, 12, 31)
+    Membership.objects.create(user=people[0], institution=museums[0], role=Role.CURATOR)
+    Membership.objects.create(
+        user=people[1], institution=museums[0], role=Role.CURATOR, ends_on=last_day
+    )
+    lookup = CompiledQuery(
+        lambda day: Membership.objects.filter(ends_on=day).values_list("user_id", flat=True)
+    )
+    assert lookup.rows(last_day) == [people[1].pk]  # compiled with a date
+    assert lookup.rows(None) == [people[0].pk]
+
+
+def test_annotated_instances_are_refused_rather_than_answered_without_their_annotation():
+    from django.db.models import Count
+
+    lookup = CompiledQuery(
+        lambda code: Institution.objects.annotate(n=Count("collections")).filter(code=code)
+    )
+    with pytest.raises(TypeError):
+        lookup.rows("M1")
+
+
+def test_the_token_and_the_roles_of_every_request_are_found_as_before(people, museums):
+    token, key = issue(people[0], "partner")
+    assert find_token(key) == token and find_token(key).user == people[0]
+    assert find_token(key[:-1] + ("A" if key[-1] != "A" else "B")) is None
+    Membership.objects.create(user=people[0], institution=museums[0], role=Role.API_CLIENT)
+    Membership.objects.create(
+        user=people[0],
+        institution=museums[1],
+        role=Role.CURATOR,
+        ends_on=datetime.date(2000, 1, 1),
+    )
+    assert institution_ids(people[0], HANDLES_REQUESTS) == {museums[0].pk}
+    assert institution_ids(people[1], HANDLES_REQUESTS) == set()
