@@ -50,13 +50,13 @@ def institution_ids(user, roles: Iterable[str] = INSTITUTION_PEOPLE) -> set[int]
     cache = user.__dict__.setdefault("_elvis_role_cache", {})
     key = tuple(sorted(roles))
     if key not in cache:
-        cache[key] = set(_INSTITUTIONS.rows(user.pk, timezone.localdate(), roles=key))
+        cache[key] = set(CURRENT_INSTITUTIONS.rows(user.pk, timezone.localdate(), roles=key))
     return cache[key]
 
 
 #: The institutions of a user's memberships in force on a day with one of ``roles``: asked on
 #: every request that lists or shows requests, compiled once per set of roles.
-_INSTITUTIONS = CompiledQuery(
+CURRENT_INSTITUTIONS = CompiledQuery(
     lambda user_id, day, *, roles: (
         Membership.objects.current(day)
         .filter(user_id=user_id, role__in=roles)

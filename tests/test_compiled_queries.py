@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiToken
 from accounts.tokens import find_token, issue
 from collections_app.models import Institution, Membership
-from collections_app.roles import HANDLES_REQUESTS, institution_ids
+from collections_app.roles import CURRENT_INSTITUTIONS, HANDLES_REQUESTS, institution_ids
 from elvis.statements import CompiledQuery
 
 pytestmark = pytest.mark.django_db
@@ -68,14 +68,7 @@ def test_instances_with_their_related_objects_for_each_call_from_one_compilation
 
 
 def test_flat_values_and_a_date_parameter_on_each_call(people, museums):
-    build = Counted(
-        lambda user_id, day, *, roles: (
-            Membership.objects.current(day)
-            .filter(user_id=user_id, role__in=roles)
-            .order_by()
-            .values_list("institution_id", flat=True)
-        )
-    )
+    build = Counted(CURRENT_INSTITUTIONS.build)  # the lookup of every request
     lookup = CompiledQuery(build)
     today = datetime.date(2026, 11, 27)
     Membership.objects.create(user=people[0], institution=museums[0], role=Role.CURATOR)
