@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from copy import copy
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -294,13 +295,19 @@ class SpecimenSerializer(RegistrySerializer):
             "updated_at",
         )
 
+    @cached_property
+    def _zone(self) -> tzinfo:
+        """The time zone the times are written in, looked up once per page: a lookup reads
+        two thread-locals, a third of a row's time when made for each row."""
+        return timezone.get_current_timezone()
+
     # Written out by hand: a page of 50 specimens through DRF's generic field loop cost
     # several times the SQL that fetched it. The fields, their formats and the schema stay the
     # declared ones (tests/test_api_specimens_lean_representation.py holds them equal). Lists
     # hand over rows (``rows.specimen_rows``), a detail its model instance.
     def to_representation(self, instance: Any) -> dict[str, Any]:
         row = row_of(instance) if isinstance(instance, Specimen) else instance
-        zone = timezone.get_current_timezone()
+        zone = self._zone
         return {
             "id": row.id,
             "collection": {
