@@ -1,8 +1,11 @@
-"""Each request's filter set has filters of its own, copied one level deep, not deep-copied.
+"""Each request's filter set has filters and form fields of its own, copied one level deep,
+not deep-copied.
 
 django-filter deep-copies a class's filters per filter set; ``FiltersCopiedPerRequest`` copies
-each filter object instead. These pin what keeps two requests apart: the filter objects, their
-``parent``, and a method filter calling the method of its own filter set.
+each filter object instead. Django deep-copies a form class's fields per form;
+``FieldsCopiedPerForm`` copies each field and its widget instead. These pin what keeps two
+requests apart: the filter objects, their ``parent``, a method filter calling the method of its
+own filter set, each form's fields and widgets, and choices set on one form only.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ from __future__ import annotations
 import pytest
 
 from collections_app.api.filtersets import (
+    FieldsCopiedPerForm,
     FiltersCopiedPerRequest,
     InstitutionFilterSet,
     SpecimenFilterSet,
 )
-from collections_app.models import Institution
+from collections_app.models import Institution, Specimen
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +48,35 @@ def test_a_method_filter_calls_the_method_of_its_own_filter_set():
     # Evaluated after both exist: each answers its own question.
     assert [i.code for i in royal.qs] == ["RBGX"]
     assert [i.code for i in natural.qs] == ["NHMX"]
+
+
+def test_two_forms_share_no_field_widget_or_message_and_validate_apart():
+    queryset = Specimen.objects.all()
+    first = SpecimenFilterSet(data={"ordering": "family", "country": "FR"}, queryset=queryset)
+    second = SpecimenFilterSet(data={"ordering": "sideways"}, queryset=queryset)
+    assert isinstance(type(first.form).base_fields, FieldsCopiedPerForm)
+    assert type(first.form) is type(second.form)  # the class is shared, its fields are not
+    for name, base in type(first.form).base_fields.items():
+        one, other = first.form.fields[name], second.form.fields[name]
+        assert one is not other is not base
+        assert one.widget is not other.widget is not base.widget
+        assert one.widget.attrs is not other.widget.attrs is not base.widget.attrs
+        assert one.error_messages is not other.error_messages is not base.error_messages
+        assert one.validators is not other.validators is not base.validators
+    # What validating only reads is shared, not copied per request: the choices.
+    assert first.form.fields["ordering"].choices is second.form.fields["ordering"].choices
+    assert first.is_valid() and first.form.cleaned_data["country"] == "FR"
+    assert not second.is_valid() and list(second.errors) == ["ordering"]
+
+
+def test_choices_or_attrs_set_on_one_form_stay_on_that_form():
+    queryset = Specimen.objects.all()
+    first = SpecimenFilterSet(data={}, queryset=queryset)
+    first.form.fields["ordering"].choices = [("family", "family")]
+    first.form.fields["ordering"].widget.attrs["class"] = "narrow"
+    first.form.fields["collection"].queryset = Specimen.objects.none()
+    second = SpecimenFilterSet(data={"ordering": "-updated_at"}, queryset=queryset)
+    assert len(second.form.fields["ordering"].choices) > 1
+    assert "class" not in second.form.fields["ordering"].widget.attrs
+    assert second.form.fields["collection"].queryset.model is not Specimen
+    assert second.is_valid()
