@@ -20,7 +20,11 @@ from __future__ import annotations
 
 import operator
 import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import reduce
+from itertools import islice
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
@@ -64,16 +68,62 @@ def _same_in_any_case(column: str, term: str) -> Exact:
     return Exact(Upper(column), Upper(Value(term)))
 
 
-def _key_prefix(term: str) -> Q:
+#: How each kind of search condition is written, from its parameters. A condition is named by
+#: kind and parameters (``Condition``) so that a page's SQL can be compiled once per set of
+#: kinds and run with each request's parameters (``collections_app/api/pages.py``).
+_WRITERS: dict[str, Callable[..., Q | Exact]] = {
+    "key_from": lambda key: Q(scientific_name_key__gte=key),
+    "key_range": lambda key, following: Q(
+        scientific_name_key__gte=key, scientific_name_key__lt=following
+    ),
+    "catalog_number": lambda term: _same_in_any_case("catalog_number", term),
+    "family": lambda term: _same_in_any_case("family", term),
+    "country": lambda term: _same_in_any_case("country", term),
+    "type_status": lambda term: _same_in_any_case("type_status", term),
+    # Also says "not blank" in the words of the partial index's condition, so it is used.
+    "type_status_given": lambda: ~Q(type_status=""),
+    # ``q`` matched none of its candidates: nothing is found, without reading a row.
+    "nothing": lambda: Q(pk__in=[]),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One term of a search: its kind (a key of ``_WRITERS``, or several joined by OR: the
+    parts of ``q`` that match) and the parameters it compares with, in the SQL's order."""
+
+    kinds: tuple[str, ...]
+    params: tuple[str, ...]
+
+    @classmethod
+    def taking(cls, kinds: tuple[str, ...], params: Iterator[Any]) -> Condition:
+        """The condition of ``kinds``, its parameters the next ones of ``params``."""
+        return cls(kinds, tuple(islice(params, sum(_ARITY[kind] for kind in kinds))))
+
+    def q(self) -> Q | Exact:
+        params = iter(self.params)
+        parts = [_WRITERS[kind](*islice(params, _ARITY[kind])) for kind in self.kinds]
+        return parts[0] if len(parts) == 1 else reduce(operator.or_, (Q(p) for p in parts))
+
+
+_ARITY = {kind: writer.__code__.co_argcount for kind, writer in _WRITERS.items()}
+
+
+def _condition(kind: str, *params: str) -> Condition:
+    return Condition((kind,), params)
+
+
+def _key_prefix(term: str) -> Condition | None:
     """Keys starting with the folded ``term``, as a range (``LIKE`` would need a special index
-    operator class on PostgreSQL, and is not read from an index at all by SQLite)."""
+    operator class on PostgreSQL, and is not read from an index at all by SQLite); None for a
+    term that folds to nothing."""
     key = search_key(term)
     if not key:
-        return Q()
+        return None
     following = _successor(key)
     if following is None:
-        return Q(scientific_name_key__gte=key)
-    return Q(scientific_name_key__gte=key, scientific_name_key__lt=following)
+        return _condition("key_from", key)
+    return _condition("key_range", key, following)
 
 
 def _successor(key: str) -> str | None:
@@ -85,6 +135,45 @@ def _successor(key: str) -> str | None:
     return key[:-1] + chr(0xE000 if last == 0xD7FF else last + 1)
 
 
+def search_conditions(
+    *,
+    catalog_number: str = "",
+    scientific_name: str = "",
+    family: str = "",
+    type_status: str = "",
+    country: str = "",
+) -> list[Condition]:
+    """The conditions of every non-blank term but ``q`` (see ``search_specimens``)."""
+    prefix = _key_prefix(scientific_name) if scientific_name else None
+    conditions = [prefix] if prefix else []
+    for kind, term in (("catalog_number", catalog_number), ("family", family)):
+        if term:
+            conditions.append(_condition(kind, term))
+    if country:
+        conditions.append(_condition("country", country))
+    if type_status:
+        conditions += [_condition("type_status", type_status), _condition("type_status_given")]
+    return conditions
+
+
+def q_candidates(term: str) -> list[Condition]:
+    """What ``q`` may mean: an exact catalogue number, the start of a scientific name, an
+    exact family — each probed by ``q_condition``."""
+    prefix = _key_prefix(term)
+    candidates = [_condition("catalog_number", term), _condition("family", term)]
+    return candidates[:1] + ([prefix] if prefix else []) + candidates[1:]
+
+
+def q_condition(matching: list[Condition]) -> Condition:
+    """The OR of the candidates of ``q`` that matched: usually one; none finds nothing."""
+    if not matching:
+        return _condition("nothing")
+    return Condition(
+        tuple(kind for part in matching for kind in part.kinds),
+        tuple(param for part in matching for param in part.params),
+    )
+
+
 def _any_of(queryset: QuerySet, term: str) -> Q:
     """``q``: an exact catalogue number, the start of a scientific name, or an exact family.
 
@@ -93,15 +182,9 @@ def _any_of(queryset: QuerySet, term: str) -> Q:
     is first probed (an indexed ``EXISTS``, stopping at the first row) and only the parts that
     match are kept: usually one, which stays a single ordered index range.
     """
-    parts = [
-        _same_in_any_case("catalog_number", term),
-        _key_prefix(term),
-        _same_in_any_case("family", term),
-    ]
-    matching = [part for part in parts if part and queryset.filter(part).exists()]
-    if not matching:
-        return Q(pk__in=[])
-    return reduce(operator.or_, (Q(part) for part in matching))
+    matching = [part for part in q_candidates(term) if queryset.filter(part.q()).exists()]
+    found = q_condition(matching).q()
+    return Q(found) if len(matching) == 1 else cast(Q, found)  # an OR, or nothing
 
 
 def order_specimens(queryset: QuerySet, ordering: str = DEFAULT_ORDERING) -> QuerySet:
@@ -142,16 +225,16 @@ def search_specimens(
     With ``q`` set, up to three indexed probes run now (see ``_any_of``); otherwise nothing
     runs until the queryset is read.
     """
-    conditions: list[Q | Exact] = [_key_prefix(scientific_name)] if scientific_name else []
-    if catalog_number:
-        conditions.append(_same_in_any_case("catalog_number", catalog_number))
-    if family:
-        conditions.append(_same_in_any_case("family", family))
-    if country:
-        conditions.append(_same_in_any_case("country", country))
-    if type_status:
-        # Also says "not blank" in the words of the partial index's condition, so it is used.
-        conditions += [_same_in_any_case("type_status", type_status), ~Q(type_status="")]
+    conditions = [
+        condition.q()
+        for condition in search_conditions(
+            catalog_number=catalog_number,
+            scientific_name=scientific_name,
+            family=family,
+            type_status=type_status,
+            country=country,
+        )
+    ]
     if q:
         conditions.append(_any_of(queryset.filter(*conditions), q))
     return order_specimens(queryset.filter(*conditions), ordering)

@@ -6,14 +6,15 @@ the statement: 2.8 million instructions to find a token with its user, of which 
 is 0.24 (callgrind, bench/README.md), about a tenth of a 50-row request list.
 
 ``CompiledQuery(build)`` keeps, per database and shape, the SQL that ``build(*values, **shape)``
-compiles to and where each of ``values`` sits among its parameters; a later call with the same
-shape runs that SQL with its own values in those places. ``shape`` holds what changes the SQL
-itself (the length of an ``IN`` list, a choice of filter); ``values`` only what Django passes as
-parameters (ids, codes, dates), never ``None`` (which would be ``IS NULL``). A value that is not
-found exactly once among the parameters (it equals another parameter, or Django rewrote it)
-leaves the shape uncompiled for that call, which ``build``'s queryset answers as Django always
-does; the next call tries again. Rows are model instances (``select_related`` included, no
-annotations), ``values_list`` tuples or flat values, as the queryset itself would give.
+compiles to and where each of ``values`` sits among its parameters (found by compiling the shape
+again with every value moved: the parameters that change are the values' places); a later call
+with the same shape runs that SQL with its own values in those places. ``shape`` holds what
+changes the SQL itself (the length of an ``IN`` list, a choice of filter, a boolean); ``values``
+only what Django passes as parameters (ids, codes, dates), never ``None`` (which would be ``IS
+NULL``). A value without a place of its own (Django rewrote it, e.g. ``%term%``) leaves the
+shape uncompiled for that call, which ``build``'s queryset answers as Django always does; the
+next call tries again. Rows are model instances (``select_related`` included, no annotations),
+``values_list`` tuples (named or not) or flat values, as the queryset itself would give.
 """
 
 from __future__ import annotations
@@ -22,30 +23,35 @@ import datetime
 import decimal
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.query import (
     FlatValuesListIterable,
     ModelIterable,
+    NamedValuesListIterable,
     ValuesListIterable,
     get_related_populators,
 )
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.utils import create_namedtuple_class
 
 
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
     params: tuple[Any, ...]
-    #: Where each value of the call goes among ``params``.
-    positions: tuple[int, ...]
+    #: Where each value of the call goes among ``params`` (a value may be used twice).
+    positions: tuple[tuple[int, ...], ...]
     #: The compiler that wrote ``sql``: its selected columns convert and build the rows.
     compiler: SQLCompiler
-    #: What a row is: a model instance, a tuple (``values_list``) or its one value (``flat``).
+    #: What a row is: a model instance, a tuple (``values_list``), a named tuple of this class
+    #: (``values_list(named=True)``) or its one value (``flat``).
     iterable: type
+    row_class: type | None = None
 
 
 class CompiledQuery:
@@ -63,8 +69,10 @@ class CompiledQuery:
             return list(self.build(*values, **shape).using(using))
         connection = connections[using]
         params = list(compiled.params)
-        for position, value in zip(compiled.positions, values, strict=True):
-            params[position] = _as_parameter(value, connection)
+        for places, value in zip(compiled.positions, values, strict=True):
+            bound = _as_parameter(value, connection)
+            for place in places:
+                params[place] = _typed_as(compiled.params[place], bound)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -73,6 +81,9 @@ class CompiledQuery:
             return [row[0] for row in rows]
         if compiled.iterable is ValuesListIterable:
             return [tuple(row) for row in rows]
+        if compiled.row_class is not None:
+            new = tuple.__new__
+            return [new(compiled.row_class, row) for row in rows]
         return list(_instances(compiled.compiler, rows, using))
 
     def _compile(
@@ -83,27 +94,98 @@ class CompiledQuery:
             return self._compiled[key]
         queryset = self.build(*values, **shape).using(using)
         iterable = queryset._iterable_class
-        if iterable not in (ModelIterable, ValuesListIterable, FlatValuesListIterable):
+        if iterable not in _ROWS:
             raise TypeError(f"{iterable.__name__}: rows of this kind are not compiled once")
         compiler = queryset.query.get_compiler(using=using)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return None  # no SQL to run (e.g. ``pk__in=[]``): the ORM answers without any
         if iterable is ModelIterable and compiler.annotation_col_map:
             raise TypeError("Annotated model rows are not compiled once")
-        connection = connections[using]
-        positions: list[int] = []
-        for value in values:
-            wanted = _as_parameter(value, connection)
-            found = [n for n, param in enumerate(params) if _same(param, wanted)]
-            if len(found) != 1 or found[0] in positions:
-                return None  # this time the ORM answers; the next call tries again
-            positions.append(found[0])
-        compiled = _Compiled(sql, tuple(params), tuple(positions), compiler, iterable)
+        positions = self._positions(values, params, using, shape)
+        if positions is None:
+            return None  # this time the ORM answers; the next call tries again
+        row_class = None
+        if iterable is NamedValuesListIterable:
+            query = queryset.query
+            names = cast(Any, queryset)._fields or [
+                *query.extra_select,
+                *query.values_select,
+                *query.annotation_select,
+            ]
+            row_class = create_namedtuple_class(*names)
+        compiled = _Compiled(sql, tuple(params), positions, compiler, iterable, row_class)
         self._compiled[key] = compiled
         return compiled
 
+    def _positions(
+        self, values: Sequence[Any], params: Sequence[Any], using: str, shape: dict[str, Hashable]
+    ) -> tuple[tuple[int, ...], ...] | None:
+        """Where each of ``values`` sits among ``params``: the shape is compiled again with each
+        value moved (``_moved``), and each parameter that moved is the place of the one value
+        it equals before and after. A constant equal to a value by chance does not move; a
+        value used twice (a subquery repeating a filter) has two places. None when a value has
+        no place, or a parameter that moved belongs to no value or to two (Django rewrote it)."""
+        moved = [_moved(value, n) for n, value in enumerate(values)]
+        if any(value is None for value in moved):
+            return None
+        try:
+            queryset = self.build(*moved, **shape).using(using)
+            _, moved_params = queryset.query.get_compiler(using=using).as_sql()
+        except EmptyResultSet:
+            return None
+        if len(moved_params) != len(params):
+            return None
+        connection = connections[using]
+        pairs = [
+            (_as_parameter(value, connection), _as_parameter(other, connection))
+            for value, other in zip(values, moved, strict=True)
+        ]
+        places: list[list[int]] = [[] for _ in values]
+        for n, (param, other) in enumerate(zip(params, moved_params, strict=True)):
+            if _same(other, param):
+                continue  # a constant of the SQL
+            owners = [i for i, (v, m) in enumerate(pairs) if _same(param, v) and _same(other, m)]
+            if len(owners) != 1:
+                return None
+            places[owners[0]].append(n)
+        if not all(places):
+            return None
+        return tuple(tuple(place) for place in places)
+
+
+#: The kinds of rows a compiled query gives, as Django's iterables of the same name would.
+_ROWS = (ModelIterable, ValuesListIterable, NamedValuesListIterable, FlatValuesListIterable)
+
 
 def _same(param: Any, value: Any) -> bool:
-    return type(param) is type(value) and param == value
+    """``param`` is ``value`` as the backend passes it: of its type, or an integer the backend
+    typed for the database (PostgreSQL's ``Int4``, ``Int8`` of an expression's value)."""
+    typed_int = type(value) is int and isinstance(param, int) and not isinstance(param, bool)
+    return (type(param) is type(value) or typed_int) and param == value
+
+
+def _moved(value: Any, n: int) -> Any:
+    """Another value of ``value``'s type, different for each ``n`` (None for a type whose
+    values may change the SQL itself, like a boolean, or that is not known here)."""
+    step = n + 1
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        return f"{value}\u2060{step}"
+    if isinstance(value, int | float | decimal.Decimal):
+        return value + step
+    if isinstance(value, datetime.datetime):
+        return value + datetime.timedelta(microseconds=step)
+    if isinstance(value, datetime.date):
+        return value + datetime.timedelta(days=step)
+    return None
+
+
+def _typed_as(compiled: Any, value: Any) -> Any:
+    """``value`` in the type the backend gave the compiled value (``Int4``, ``Int8``)."""
+    return value if type(value) is type(compiled) else type(compiled)(value)
 
 
 def _as_parameter(value: Any, connection: BaseDatabaseWrapper) -> Any:

@@ -63,7 +63,7 @@ def test_instances_with_their_related_objects_for_each_call_from_one_compilation
         # The user came in the same statement, as select_related does.
         assert found[0].user.email == person.email
         assert len(captured) == 1
-    assert build.calls == 1
+    assert build.calls == 2  # compiled, and compiled again with the value moved to place it
     assert lookup.rows("elv_nothing") == []
 
 
@@ -83,20 +83,41 @@ def test_flat_values_and_a_date_parameter_on_each_call(people, museums):
     assert set(lookup.rows(people[0].pk, tomorrow, roles=roles)) == {museums[0].pk}
     assert set(lookup.rows(people[1].pk, today, roles=roles)) == {museums[2].pk}
     assert lookup.rows(people[2].pk, today, roles=roles) == []
-    assert build.calls == 1
+    assert build.calls == 2  # compiled, and compiled again with the values moved
     # Another set of roles is another statement (the IN list's length is in the SQL).
     assert lookup.rows(people[1].pk, today, roles=(Role.CURATOR,)) == []
-    assert build.calls == 2
+    assert build.calls == 4
 
 
-def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
+def test_a_value_used_twice_is_bound_in_both_places(museums):
     build = Counted(
         lambda text: Institution.objects.filter(code=text) | Institution.objects.filter(name=text)
     )
     lookup = CompiledQuery(build)
     assert [i.code for i in lookup.rows("M1")] == ["M1"]
     assert [i.code for i in lookup.rows("Museum 2")] == ["M2"]
-    assert build.calls == 4  # each call built it to try, then to answer
+    assert build.calls == 2  # compiled once (and once more, its value moved)
+
+
+def test_two_equal_values_and_a_constant_equal_to_one_keep_their_own_places(museums):
+    """A constant of the SQL equal to a value by chance, and two values equal to each other,
+    are told apart: only the values' places take the next call's values."""
+    build = Counted(
+        lambda code, name: Institution.objects.filter(code=code, name=name).exclude(code="M0")
+    )
+    lookup = CompiledQuery(build)
+    assert lookup.rows("M0", "M0") == []
+    assert [i.code for i in lookup.rows("M1", "Museum 1")] == ["M1"]
+    assert lookup.rows("M2", "Museum 1") == []
+    assert build.calls == 2
+
+
+def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
+    build = Counted(lambda text: Institution.objects.filter(name__contains=text))  # %text%
+    lookup = CompiledQuery(build)
+    assert [i.code for i in lookup.rows("seum 1")] == ["M1"]
+    assert [i.code for i in lookup.rows("seum 2")] == ["M2"]
+    assert build.calls == 6  # each call built it to try (twice), then to answer
 
 
 def test_none_is_never_bound_into_an_equality(people, museums):

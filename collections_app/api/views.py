@@ -8,11 +8,12 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from django.db.models import Count, Model, ProtectedError, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -23,9 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from collections_app.models import Collection, Facility, Institution, Specimen
+from collections_app.models import Collection, Facility, Institution
 from collections_app.scoping import can_edit_institution_id
-from collections_app.search import order_specimens
 from elvis.api.pagination import KeysetPagination
 from elvis.api.requests.errors import ErrorDetailSerializer
 from visits.capacity import Availability
@@ -39,6 +39,7 @@ from .filtersets import (
     InstitutionFilterSet,
     SpecimenFilterSet,
 )
+from .pages import SPECIMENS, SpecimenSearch, ordered, read_page, search_of
 from .permissions import RegistryWritePermission
 from .rows import specimen_rows
 from .serializers import (
@@ -201,9 +202,17 @@ class FacilityViewSet(RegistryViewSet):
 class CataloguePagination(KeysetPagination):
     """Specimen pages read their keys before joining collection and institution (an import
     gives all its specimens one ``updated_at``, which a sync pages through: ``keys_first``),
-    and their rows as named values, not model instances (``rows``)."""
+    and their rows as named values, not model instances (``rows``); a planned search's page
+    is read by its compiled SQL (``pages``)."""
 
     keys_first = True
+    #: The request's search, when its page is read by the SQL compiled for its shape.
+    search: SpecimenSearch | None = None
+
+    def read_page(self, queryset: QuerySet, order: list[str], position: list[Any] | None) -> list:
+        if self.search is None:
+            return super().read_page(queryset, order, position)
+        return read_page(self.search, order, position, self.page_size + 1)
 
     def rows_of(self, page: QuerySet) -> QuerySet:
         return specimen_rows(page)
@@ -213,7 +222,22 @@ class SpecimenViewSet(RegistryViewSet):
     """Catalogued specimens (millions of rows): searched and ordered by ``search_specimens``
     (through the filterset), paged by cursor so that no page counts or skips rows."""
 
-    queryset = order_specimens(Specimen.objects.select_related("collection__institution"))
+    queryset = SPECIMENS
     serializer_class = SpecimenSerializer
     filterset_class = SpecimenFilterSet
     pagination_class = CataloguePagination
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        """A page of the search the filters describe, read by the SQL compiled once for its
+        shape (``pages``); a search of no fixed shape is built and paged as any list."""
+        filterset = SpecimenFilterSet(request.query_params, self.get_queryset(), request=request)
+        if not filterset.is_valid():  # the 400 the filter backend answers
+            raise cast(APIException, translate_validation(filterset.errors))
+        search = search_of(filterset)
+        if search is None:
+            queryset = filterset.qs
+        else:
+            cast(CataloguePagination, self.paginator).search = search
+            queryset = ordered(search.ordering)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

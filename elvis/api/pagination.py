@@ -147,13 +147,7 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         self.ordering = _ordering_of(queryset)
         position, self.backwards = self._decode(request, queryset)
         order = [_flip(name) for name in self.ordering] if self.backwards else self.ordering
-        page = queryset if position is None else queryset.filter(after_position(order, position))
-        page = page.order_by(*order)
-        if self.keys_first and position is not None:
-            # The page's keys from the table alone, then its rows joined: one query still.
-            keys = page.values("pk")[: self.page_size + 1]
-            page = queryset.filter(pk__in=keys).order_by(*order)
-        rows = list(self.rows_of(page)[: self.page_size + 1])
+        rows = self.read_page(queryset, order, position)
         more = len(rows) > self.page_size
         self.page = rows[: self.page_size]
         if self.backwards:
@@ -162,6 +156,12 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         else:
             self.has_previous, self.has_next = position is not None, more
         return self.page
+
+    def read_page(self, queryset: QuerySet, order: list[str], position: list[Any] | None) -> list:
+        """The page's rows and the one after it (``page_size + 1``), ``order``ed (this
+        direction's), after ``position``; a list may read them another way (compiled once)."""
+        page = page_query(queryset, order, position, self.page_size + 1, self.keys_first)
+        return list(self.rows_of(page))
 
     def rows_of(self, page: QuerySet) -> QuerySet:
         """What a page's rows are read as: model instances here; a list may read named rows
@@ -333,6 +333,20 @@ def after_position(ordering: list[str], position: list[Any]) -> GreaterThan | Le
     values = _Row(*(Value(value) for value in position))
     comparison = LessThan if ordering[0].startswith("-") else GreaterThan
     return comparison(columns, values)
+
+
+def page_query(
+    queryset: QuerySet, order: list[str], position: list[Any] | None, limit: int, keys_first: bool
+) -> QuerySet:
+    """The ``limit`` rows of ``queryset`` after ``position`` in ``order`` (see
+    ``KeysetPagination.keys_first``)."""
+    page = queryset if position is None else queryset.filter(after_position(order, position))
+    page = page.order_by(*order)
+    if keys_first and position is not None:
+        # The page's keys from the table alone, then its rows joined: one query still.
+        keys = page.values("pk")[:limit]
+        page = queryset.filter(pk__in=keys).order_by(*order)
+    return page[:limit]
 
 
 def encode_cursor(ordering: list[str], row: Model, *, backwards: bool = False) -> str:

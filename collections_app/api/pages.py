@@ -1,0 +1,182 @@
+"""Specimen list pages compiled once per shape of search, and run with each request's values.
+
+A specimen page is one query, yet Django building and compiling it cost more CPU than the
+database spent answering it (a third of a request; bench/README.md). Its SQL depends only on
+the request's *shape* — which filters and search terms it gives, the ordering, the direction
+and the page size — so ``read_page`` builds the page's queryset from a shape and values
+(``_page``, the very steps the filter set and the paginator take), and ``CompiledQuery``
+compiles it once per shape and runs its SQL with each request's values: the filters' values,
+the search's parameters (``Condition.params``) and the cursor's position. The probes of
+``q`` (which of its meanings match) are compiled the same way.
+
+A request no shape describes (a filter that calls a method or excludes) is not planned
+(``search_of`` answers None) and is built as every list is; so is a value that cannot be
+placed in the compiled SQL (``CompiledQuery`` answers it through the ORM). Either way the SQL,
+and so the answer, is the filter set's and the paginator's own: ``tests/
+test_api_specimen_pages_compiled.py`` holds the two equal, statement for statement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django_filters.constants import EMPTY_VALUES
+from django_filters.filters import ChoiceFilter, Filter
+from django_filters.filterset import BaseFilterSet
+
+from collections_app.models import Specimen
+from collections_app.search import (
+    DEFAULT_ORDERING,
+    Condition,
+    order_specimens,
+    q_candidates,
+    q_condition,
+    search_conditions,
+)
+from elvis.api.pagination import page_query
+from elvis.statements import CompiledQuery
+
+from .rows import specimen_rows
+
+#: Every specimen list starts here: the collection and institution joined, the default order.
+SPECIMENS = order_specimens(Specimen.objects.select_related("collection__institution"))
+
+#: A plain filter whose value is a parameter of the SQL (a boolean is written into the SQL
+#: itself, so it is part of the shape).
+_GIVEN = None
+
+
+@dataclass(frozen=True)
+class SpecimenSearch:
+    """A validated specimen list request as the shape of its SQL and the values it binds."""
+
+    #: Each plain filter's lookup and its boolean, or ``_GIVEN`` when its value is a parameter.
+    filters: tuple[tuple[str, bool | None], ...]
+    values: tuple[Any, ...]
+    conditions: tuple[Condition, ...]
+    ordering: str
+
+    def with_condition(self, condition: Condition) -> SpecimenSearch:
+        return SpecimenSearch(
+            self.filters, self.values, (*self.conditions, condition), self.ordering
+        )
+
+    def shape(self) -> dict[str, Any]:
+        kinds = tuple(condition.kinds for condition in self.conditions)
+        return {"filters": self.filters, "kinds": kinds}
+
+    def parameters(self) -> tuple[Any, ...]:
+        return (*self.values, *chain.from_iterable(c.params for c in self.conditions))
+
+
+def search_of(filterset: BaseFilterSet) -> SpecimenSearch | None:
+    """``filterset``'s (validated) request as a search of fixed shape, its ``q`` probed; None
+    when one of its filters is not a plain comparison (it is then built as usual)."""
+    from .filtersets import SearchTermFilter
+
+    filters: list[tuple[str, bool | None]] = []
+    values: list[Any] = []
+    terms: dict[str, str] = {}
+    for name, value in filterset.form.cleaned_data.items():
+        filter_ = filterset.filters[name]
+        if name == "ordering" or isinstance(filter_, SearchTermFilter):
+            if value:
+                terms[name] = value
+            continue
+        if value in EMPTY_VALUES:
+            continue
+        if not _plain(filter_, value):
+            return None
+        lookup = f"{filter_.field_name}__{filter_.lookup_expr}"
+        if isinstance(value, bool):
+            filters.append((lookup, value))
+        else:
+            filters.append((lookup, _GIVEN))
+            values.append(value.pk if isinstance(value, Model) else value)
+    q = terms.pop("q", "")
+    ordering = terms.pop("ordering", DEFAULT_ORDERING)
+    conditions = tuple(search_conditions(**terms))
+    search = SpecimenSearch(tuple(filters), tuple(values), conditions, ordering)
+    if q:
+        matching = [part for part in q_candidates(q) if _matches(search.with_condition(part))]
+        search = search.with_condition(q_condition(matching))
+    return search
+
+
+def _plain(filter_: Filter, value: Any) -> bool:
+    """A filter that compares its field with its value and nothing else (django-filter's own
+    ``filter``: no method, exclusion or ``DISTINCT``, no "null" choice)."""
+    if filter_.method is not None or filter_.exclude or filter_.distinct:
+        return False
+    if isinstance(filter_, ChoiceFilter):
+        return type(filter_).filter is ChoiceFilter.filter and value != filter_.null_value
+    return type(filter_).filter is Filter.filter
+
+
+def _searched(values: tuple[Any, ...], filters: tuple, kinds: tuple) -> tuple[QuerySet, Any]:
+    """``SPECIMENS`` with the filters and conditions of a shape and their values, in the
+    order the filter set applies them; and what is left of ``values`` (the cursor's)."""
+    given = iter(values)
+    queryset = SPECIMENS
+    for lookup, fixed in filters:
+        queryset = queryset.filter(**{lookup: next(given) if fixed is _GIVEN else fixed})
+    conditions = [Condition.taking(k, given).q() for k in kinds]
+    return queryset.filter(*conditions), given
+
+
+def _probe(*values: Any, filters: tuple, kinds: tuple) -> QuerySet:
+    """Whether a search finds any row: the query of the ``exists()`` that ``search_specimens``
+    asks, read as tuples (one row, or none)."""
+    queryset, _ = _searched(values, filters, kinds)
+    probe = queryset.values_list()
+    probe.query = queryset.query.exists()
+    return probe
+
+
+def _page(
+    *values: Any,
+    filters: tuple,
+    kinds: tuple,
+    ordering: str,
+    order: tuple[str, ...],
+    after: bool,
+    limit: int,
+) -> QuerySet:
+    """A page's rows, as the filter set (``SpecimenFilterSet``) and the paginator
+    (``CataloguePagination``) build them."""
+    queryset, position = _searched(values, filters, kinds)
+    ordered = order_specimens(queryset, ordering)
+    page = page_query(ordered, list(order), list(position) if after else None, limit, True)
+    return specimen_rows(page)
+
+
+_PROBE = CompiledQuery(_probe)
+_PAGE = CompiledQuery(_page)
+
+
+def _matches(search: SpecimenSearch) -> bool:
+    return bool(_PROBE.rows(*search.parameters(), **search.shape()))
+
+
+def read_page(
+    search: SpecimenSearch, order: list[str], position: list[Any] | None, limit: int
+) -> list:
+    """The page of ``search`` after ``position`` in ``order``: ``limit`` rows at most."""
+    after = position is not None
+    values = (*search.parameters(), *(position or ()))
+    shape = {**search.shape(), "ordering": search.ordering, "order": tuple(order)}
+    return _PAGE.rows(*values, **shape, after=after, limit=limit)
+
+
+def ordered(ordering: str) -> QuerySet:
+    """The unfiltered list in ``ordering``: what the paginator reads the ordering and the
+    cursor's fields from."""
+    if ordering not in _ORDERED:
+        _ORDERED[ordering] = order_specimens(SPECIMENS, ordering)
+    return _ORDERED[ordering]
+
+
+_ORDERED: dict[str, QuerySet] = {}
