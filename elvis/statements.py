@@ -13,7 +13,7 @@ changes the SQL itself (the length of an ``IN`` list, a choice of filter, a bool
 only what Django passes as parameters (ids, codes, dates), never ``None`` (which would be ``IS
 NULL``). A value without a place of its own (Django rewrote it, e.g. ``%term%``) leaves the
 shape uncompiled for that call, which ``build``'s queryset answers as Django always does; the
-next call tries again. Rows are model instances (``select_related`` included, no annotations),
+next call tries again. Rows are model instances (``select_related`` and annotations included),
 ``values_list`` tuples (named or not) or flat values, as the queryset itself would give.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -57,13 +58,18 @@ class _Compiled:
 class CompiledQuery:
     """``build(*values, **shape)``'s queryset, compiled once per database and ``shape``."""
 
+    #: Shapes kept per database, the least recently compiled dropped first: a list's shapes
+    #: (filters, orderings, page sizes) are many, and callers choose them.
+    max_shapes = 512
+
     def __init__(self, build: Callable[..., QuerySet]) -> None:
         self.build = build
         self._compiled: dict[tuple[str, Hashable], _Compiled] = {}
+        self._lock = threading.Lock()
 
-    def rows(self, *values: Any, using: str = "default", **shape: Hashable) -> list[Any]:
+    def rows(self, *values: Any, using: str = "default", **shape: Any) -> list[Any]:
         """What the queryset yields: instances (with their ``select_related`` objects),
-        ``values_list`` tuples or, flat, its values."""
+        ``values_list`` tuples or, flat, its values. ``shape``'s values are hashable."""
         compiled = None if None in values else self._compile(values, using, shape)
         if compiled is None:
             return list(self.build(*values, **shape).using(using))
@@ -87,11 +93,12 @@ class CompiledQuery:
         return list(_instances(compiled.compiler, rows, using))
 
     def _compile(
-        self, values: Sequence[Any], using: str, shape: dict[str, Hashable]
+        self, values: Sequence[Any], using: str, shape: dict[str, Any]
     ) -> _Compiled | None:
         key = (using, tuple(sorted(shape.items())))
-        if key in self._compiled:
-            return self._compiled[key]
+        found = self._compiled.get(key)  # one read: another thread may drop the key
+        if found is not None:
+            return found
         queryset = self.build(*values, **shape).using(using)
         iterable = queryset._iterable_class
         if iterable not in _ROWS:
@@ -101,8 +108,6 @@ class CompiledQuery:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             return None  # no SQL to run (e.g. ``pk__in=[]``): the ORM answers without any
-        if iterable is ModelIterable and compiler.annotation_col_map:
-            raise TypeError("Annotated model rows are not compiled once")
         positions = self._positions(values, params, using, shape)
         if positions is None:
             return None  # this time the ORM answers; the next call tries again
@@ -116,11 +121,14 @@ class CompiledQuery:
             ]
             row_class = create_namedtuple_class(*names)
         compiled = _Compiled(sql, tuple(params), positions, compiler, iterable, row_class)
-        self._compiled[key] = compiled
+        with self._lock:
+            while len(self._compiled) >= self.max_shapes:
+                del self._compiled[next(iter(self._compiled))]
+            self._compiled[key] = compiled
         return compiled
 
     def _positions(
-        self, values: Sequence[Any], params: Sequence[Any], using: str, shape: dict[str, Hashable]
+        self, values: Sequence[Any], params: Sequence[Any], using: str, shape: dict[str, Any]
     ) -> tuple[tuple[int, ...], ...] | None:
         """Where each of ``values`` sits among ``params``: the shape is compiled again with each
         value moved (``_moved``), and each parameter that moved is the place of the one value
@@ -211,8 +219,11 @@ def _instances(compiler: SQLCompiler, rows: Iterable[Any], using: str) -> Iterat
     # Django 5.2's signature (the stubs already describe a later one).
     populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
     model = klass_info["model"]
+    annotations = (compiler.annotation_col_map or {}).items()
     for row in rows:
         obj = model.from_db(using, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
+        for name, column in annotations:
+            setattr(obj, name, row[column])
         yield obj

@@ -19,12 +19,11 @@ test_api_specimen_pages_compiled.py`` holds the two equal, statement for stateme
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
-from django.db.models import Model, QuerySet
-from django_filters.constants import EMPTY_VALUES
-from django_filters.filters import ChoiceFilter, Filter
+from django.db.models import QuerySet
 from django_filters.filterset import BaseFilterSet
 
 from collections_app.models import Specimen
@@ -37,92 +36,70 @@ from collections_app.search import (
     search_conditions,
 )
 from elvis.api.pagination import page_query
+from elvis.api.plans import FilterPlan, apply_filters, plan_filters
 from elvis.statements import CompiledQuery
 
+from .filtersets import SearchTermFilter, SpecimenFilterSet
 from .rows import specimen_rows
 
 #: Every specimen list starts here: the collection and institution joined, the default order.
 SPECIMENS = order_specimens(Specimen.objects.select_related("collection__institution"))
-
-#: A plain filter whose value is a parameter of the SQL (a boolean is written into the SQL
-#: itself, so it is part of the shape).
-_GIVEN = None
 
 
 @dataclass(frozen=True)
 class SpecimenSearch:
     """A validated specimen list request as the shape of its SQL and the values it binds."""
 
-    #: Each plain filter's lookup and its boolean, or ``_GIVEN`` when its value is a parameter.
-    filters: tuple[tuple[str, bool | None], ...]
-    values: tuple[Any, ...]
+    #: The filters other than the search's terms (``elvis.api.plans``).
+    filters: FilterPlan
     conditions: tuple[Condition, ...]
     ordering: str
 
     def with_condition(self, condition: Condition) -> SpecimenSearch:
-        return SpecimenSearch(
-            self.filters, self.values, (*self.conditions, condition), self.ordering
-        )
+        return SpecimenSearch(self.filters, (*self.conditions, condition), self.ordering)
 
     def shape(self) -> dict[str, Any]:
         kinds = tuple(condition.kinds for condition in self.conditions)
-        return {"filters": self.filters, "kinds": kinds}
+        return {"filters": self.filters.filters, "kinds": kinds}
 
     def parameters(self) -> tuple[Any, ...]:
-        return (*self.values, *chain.from_iterable(c.params for c in self.conditions))
+        params = chain.from_iterable(c.params for c in self.conditions)
+        return (*self.filters.values, *params)
+
+    def read(self, order: list[str], position: list[Any] | None, limit: int) -> list:
+        """The page after ``position`` in ``order``: ``limit`` rows at most (``PlannedPage``)."""
+        values = (*self.parameters(), *(position or ()))
+        shape = {**self.shape(), "ordering": self.ordering, "order": tuple(order)}
+        return _PAGE.rows(*values, **shape, after=position is not None, limit=limit)
 
 
 def search_of(filterset: BaseFilterSet) -> SpecimenSearch | None:
     """``filterset``'s (validated) request as a search of fixed shape, its ``q`` probed; None
     when one of its filters is not a plain comparison (it is then built as usual)."""
-    from .filtersets import SearchTermFilter
-
-    filters: list[tuple[str, bool | None]] = []
-    values: list[Any] = []
-    terms: dict[str, str] = {}
-    for name, value in filterset.form.cleaned_data.items():
-        filter_ = filterset.filters[name]
-        if name == "ordering" or isinstance(filter_, SearchTermFilter):
-            if value:
-                terms[name] = value
-            continue
-        if value in EMPTY_VALUES:
-            continue
-        if not _plain(filter_, value):
-            return None
-        lookup = f"{filter_.field_name}__{filter_.lookup_expr}"
-        if isinstance(value, bool):
-            filters.append((lookup, value))
-        else:
-            filters.append((lookup, _GIVEN))
-            values.append(value.pk if isinstance(value, Model) else value)
-    q = terms.pop("q", "")
-    ordering = terms.pop("ordering", DEFAULT_ORDERING)
-    conditions = tuple(search_conditions(**terms))
-    search = SpecimenSearch(tuple(filters), tuple(values), conditions, ordering)
+    terms = {
+        name
+        for name, filter_ in filterset.filters.items()
+        if name == "ordering" or isinstance(filter_, SearchTermFilter)
+    }
+    planned = plan_filters(filterset, apart=terms)
+    if planned is None:
+        return None
+    filters, given = planned
+    q = given.pop("q", "")
+    ordering = given.pop("ordering", "") or DEFAULT_ORDERING
+    conditions = tuple(search_conditions(**{name: v for name, v in given.items() if v}))
+    search = SpecimenSearch(filters, conditions, ordering)
     if q:
         matching = [part for part in q_candidates(q) if _matches(search.with_condition(part))]
         search = search.with_condition(q_condition(matching))
     return search
 
 
-def _plain(filter_: Filter, value: Any) -> bool:
-    """A filter that compares its field with its value and nothing else (django-filter's own
-    ``filter``: no method, exclusion or ``DISTINCT``, no "null" choice)."""
-    if filter_.method is not None or filter_.exclude or filter_.distinct:
-        return False
-    if isinstance(filter_, ChoiceFilter):
-        return type(filter_).filter is ChoiceFilter.filter and value != filter_.null_value
-    return type(filter_).filter is Filter.filter
-
-
 def _searched(values: tuple[Any, ...], filters: tuple, kinds: tuple) -> tuple[QuerySet, Any]:
     """``SPECIMENS`` with the filters and conditions of a shape and their values, in the
     order the filter set applies them; and what is left of ``values`` (the cursor's)."""
     given = iter(values)
-    queryset = SPECIMENS
-    for lookup, fixed in filters:
-        queryset = queryset.filter(**{lookup: next(given) if fixed is _GIVEN else fixed})
+    queryset = apply_filters(SPECIMENS, SpecimenFilterSet, filters, given)
     conditions = [Condition.taking(k, given).q() for k in kinds]
     return queryset.filter(*conditions), given
 
@@ -161,22 +138,8 @@ def _matches(search: SpecimenSearch) -> bool:
     return bool(_PROBE.rows(*search.parameters(), **search.shape()))
 
 
-def read_page(
-    search: SpecimenSearch, order: list[str], position: list[Any] | None, limit: int
-) -> list:
-    """The page of ``search`` after ``position`` in ``order``: ``limit`` rows at most."""
-    after = position is not None
-    values = (*search.parameters(), *(position or ()))
-    shape = {**search.shape(), "ordering": search.ordering, "order": tuple(order)}
-    return _PAGE.rows(*values, **shape, after=after, limit=limit)
-
-
+@lru_cache(maxsize=16)
 def ordered(ordering: str) -> QuerySet:
     """The unfiltered list in ``ordering``: what the paginator reads the ordering and the
     cursor's fields from."""
-    if ordering not in _ORDERED:
-        _ORDERED[ordering] = order_specimens(SPECIMENS, ordering)
-    return _ORDERED[ordering]
-
-
-_ORDERED: dict[str, QuerySet] = {}
+    return order_specimens(SPECIMENS, ordering)

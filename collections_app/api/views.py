@@ -8,7 +8,7 @@ never overlap or skip rows. Specimens page by cursor (``KeysetPagination``), the
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from django.db.models import Count, Model, ProtectedError, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -39,7 +39,7 @@ from .filtersets import (
     InstitutionFilterSet,
     SpecimenFilterSet,
 )
-from .pages import SPECIMENS, SpecimenSearch, ordered, read_page, search_of
+from .pages import SPECIMENS, ordered, search_of
 from .permissions import RegistryWritePermission
 from .rows import specimen_rows
 from .serializers import (
@@ -206,13 +206,6 @@ class CataloguePagination(KeysetPagination):
     is read by its compiled SQL (``pages``)."""
 
     keys_first = True
-    #: The request's search, when its page is read by the SQL compiled for its shape.
-    search: SpecimenSearch | None = None
-
-    def read_page(self, queryset: QuerySet, order: list[str], position: list[Any] | None) -> list:
-        if self.search is None:
-            return super().read_page(queryset, order, position)
-        return read_page(self.search, order, position, self.page_size + 1)
 
     def rows_of(self, page: QuerySet) -> QuerySet:
         return specimen_rows(page)
@@ -237,7 +230,7 @@ class SpecimenViewSet(RegistryViewSet):
         if search is None:
             queryset = filterset.qs
         else:
-            cast(CataloguePagination, self.paginator).search = search
+            cast(CataloguePagination, self.paginator).planned = search
             queryset = ordered(search.ordering)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

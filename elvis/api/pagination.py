@@ -17,7 +17,7 @@ import base64
 import binascii
 import json
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -104,6 +104,12 @@ class _Row(Func):
     output_field = Field()
 
 
+class PlannedPage(Protocol):
+    """A list request planned to a shape and values (e.g. ``collections_app.api.pages``)."""
+
+    def read(self, order: list[str], position: list[Any] | None, limit: int) -> list: ...
+
+
 class KeysetPagination(StrictPageSizeMixin, BasePagination):
     """Pages by position: ``?cursor=`` holds the ordering values of the row a page starts after.
 
@@ -123,6 +129,9 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
     #: tables, on pages after a cursor (the first page has no row comparison to misjudge, and
     #: reading it in one step is about twice as fast).
     keys_first = False
+    #: The request as a plan of fixed shape, whose page is read by SQL compiled once per shape
+    #: (``PlannedPage``); the list sets it, and passes the ordering's queryset alone.
+    planned: PlannedPage | None = None
     page_size = cast(int, api_settings.PAGE_SIZE)  # set in settings.REST_FRAMEWORK
     cursor_query_param = "cursor"
     cursor_query_description = _("Position from the next or previous link; omit for the start.")
@@ -159,7 +168,10 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
 
     def read_page(self, queryset: QuerySet, order: list[str], position: list[Any] | None) -> list:
         """The page's rows and the one after it (``page_size + 1``), ``order``ed (this
-        direction's), after ``position``; a list may read them another way (compiled once)."""
+        direction's), after ``position``: by the planned request's compiled SQL when the list
+        planned it (``planned``), else from ``queryset``."""
+        if self.planned is not None:
+            return self.planned.read(order, position, self.page_size + 1)
         page = page_query(queryset, order, position, self.page_size + 1, self.keys_first)
         return list(self.rows_of(page))
 

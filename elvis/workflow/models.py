@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -44,7 +45,17 @@ class AccessRequestQuerySet(models.QuerySet):
         """
         if not (user and user.is_authenticated and user.is_active):
             return self.none()
-        return self.filter(Q(requester=user) | self._queue_filter(user))
+        staff = is_site_staff(user)
+        handled = () if staff else sorted(handled_institution_ids(user))
+        return self.visible_in(user.pk, staff=staff, institution_ids=handled)
+
+    def visible_in(
+        self, user_id: int, *, staff: bool, institution_ids: Sequence[int]
+    ) -> AccessRequestQuerySet:
+        """``visible_to``'s rule from what it reads of the user: its id, whether it is site
+        staff, the institutions it handles (a list compiled once binds these)."""
+        queue = SENT if staff else SENT & Q(institution_id__in=institution_ids)
+        return self.filter(Q(requester_id=user_id) | queue)
 
     def in_queue_of(self, user) -> AccessRequestQuerySet:
         """The institution side's queue: submitted requests to the institutions ``user``

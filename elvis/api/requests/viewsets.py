@@ -11,11 +11,13 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext_lazy as _
+from django_filters.filterset import BaseFilterSet
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -27,7 +29,6 @@ from elvis.api.rows import row_writer_for
 from elvis.workflow.actors import Viewer
 from elvis.workflow.attachments import AttachmentTooLarge, attachment_response, save_attachment
 from elvis.workflow.comments import post_comment
-from elvis.workflow.counts import related_count
 from elvis.workflow.errors import ActionForbidden, InvalidTransition
 from elvis.workflow.kinds import RequestKind
 from elvis.workflow.models import AccessRequest
@@ -35,15 +36,11 @@ from elvis.workflow.table import DRAFT
 
 from .errors import CONFLICT, FIELD_ERRORS, FORBIDDEN, NOT_FOUND, ErrorDetailSerializer
 from .filters import filterset_for_kind
+from .pages import RequestListPlan, joined, listed, ordered
 from .serializers import AttachmentSerializer, CommentSerializer, summary_serializer_for
 from .transitions import TransitionViewSetMixin
 
 logger = logging.getLogger(__name__)
-
-
-#: The relations every request is read with (one join each); a list reads of them only the
-#: columns its row shows (``RowWriter.unread_columns``).
-JOINED = ("requester", "institution")
 
 
 class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
@@ -57,37 +54,22 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
     permission_classes = [IsAuthenticated]
     pagination_class = KeysetPagination
     editing_actions: ClassVar[frozenset[str]] = frozenset({"update", "partial_update", "destroy"})
+    #: The kind's filters (``filterset_for_kind``), set by ``viewset_for_kind``.
+    filterset_class: ClassVar[type[BaseFilterSet]]
 
     def get_queryset(self) -> QuerySet:
         """The caller's visible requests with what the action's serializer shows.
 
-        A list row needs only its summaries and counts (``summary_serializer_for``); the
-        kind's own prefetches (``RequestKind.annotate``) serve the detail and are dropped for
-        the list, its annotations kept, and the row writer reads the page's collections in
-        one query of its own (``list``). Counts are correlated subqueries: one index probe per
-        row of the page, never a join and GROUP BY over every comment.
+        A list row needs only its summaries and counts (``pages.listed``); a detail reads the
+        collections, the history with its actors and the items. Counts are correlated
+        subqueries: one index probe per row of the page, never a join and GROUP BY over every
+        comment.
         """
-        model = self.kind.model
-        requests = (
-            self.kind.queryset()
-            .visible_to(self.request.user)
-            .select_related(*JOINED)
-            .annotate(
-                comment_count=related_count(model, "comments"),
-                attachment_count=related_count(model, "attachments"),
-            )
-            # Spelled out: the cursor pages by the queryset's own order_by (``-updated_at``,
-            # ``-id``); ``?ordering=`` replaces it.
-            .order_by(*(model._meta.ordering or ()))
-        )
+        requests = self.kind.queryset().visible_to(self.request.user)
         if self.action == "list":
-            if self.kind.items is not None:
-                requests = requests.annotate(item_count=related_count(model, "items"))
-            writer = row_writer_for(self.get_serializer_class())
-            unread = writer.unread_columns(JOINED)
-            return requests.prefetch_related(None).defer(*unread)
+            return listed(self.kind, requests)
         # Every kind's history; the abstract base the checker sees has none.
-        history = model._meta.get_field("history").related_model  # type: ignore[misc]
+        history = self.kind.model._meta.get_field("history").related_model  # type: ignore[misc]
         prefetches: list[Any] = [
             "collections",
             Prefetch("history", queryset=history.objects.select_related("actor")),
@@ -95,7 +77,7 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         if self.kind.items is not None:
             items = self.kind.items.objects.select_related("specimen")
             prefetches.append(Prefetch("items", queryset=items))
-        return requests.prefetch_related(*prefetches)
+        return joined(self.kind, requests).prefetch_related(*prefetches)
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         if self.action == "list":
@@ -107,7 +89,19 @@ class AccessRequestViewSet(TransitionViewSetMixin, viewsets.ModelViewSet):
         # DRF's list, its page written by the summary serializer's row writer: the same JSON
         # as ``serializer(page, many=True).data`` without DRF's loop over every field of
         # every row (``elvis.api.rows``).
-        queryset = self.filter_queryset(self.get_queryset())
+        # Its page read by the SQL compiled for the request's shape (``pages``), or, for a
+        # request of no fixed shape, from the queryset built as for any list.
+        filterset = self.filterset_class(request.query_params, request=request)
+        if not filterset.is_valid():  # the 400 the filter backend answers
+            raise cast(APIException, translate_validation(filterset.errors))
+        plan = RequestListPlan.of(self.kind, request.user, filterset)
+        if plan is None:
+            queryset = filterset.filter_queryset(self.get_queryset())
+        else:
+            cast(KeysetPagination, self.paginator).planned = plan
+            ordering = filterset.form.cleaned_data.get("ordering")
+            ordering_filter = type(filterset).base_filters["ordering"]  # the class's: one key
+            queryset = ordered(self.kind, ordering_filter, tuple(ordering or ()))
         page = self.paginate_queryset(queryset)
         writer = row_writer_for(self.get_serializer_class())
         rows = writer.rows(queryset if page is None else page, self.get_serializer_context())
