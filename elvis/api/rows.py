@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
 
@@ -37,6 +38,7 @@ from rest_framework.relations import ManyRelatedField, PKOnlyObject
 from rest_framework.settings import api_settings
 
 from elvis.api.fields import CalledField, SummaryRelatedField
+from elvis.statements import CompiledQuery
 
 
 class Page:
@@ -200,11 +202,11 @@ def _related_of(
     manager = getattr(rows[0], name)
     if manager.prefetch_cache_name in prefetched:
         return {row.pk: list(getattr(row, name).all()) for row in rows}
-    # Django's own prefetch query, and its keys of a related object and of a row.
-    queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
     if values and columns is not None:
-        related: Iterable[Any] = _plain_rows(queryset, columns)
+        related, related_key, row_key = _plain_rows(type(rows[0]), name, columns, rows)
     else:
+        # Django's own prefetch query, and its keys of a related object and of a row.
+        queryset, related_key, row_key, *_ = manager.get_prefetch_querysets(rows)
         related = queryset.only(*columns) if columns is not None else queryset
     grouped: dict[Any, list[Any]] = defaultdict(list)
     for one in related:
@@ -212,17 +214,46 @@ def _related_of(
     return {row.pk: grouped.get(row_key(row), []) for row in rows}
 
 
-def _plain_rows(queryset: models.QuerySet, columns: tuple[str, ...]) -> list[SimpleNamespace]:
-    """The prefetch ``queryset``'s objects as namespaces of ``columns``, ``pk`` and the keys
-    the prefetch groups them by (its extra columns), read by ``values_list``."""
-    pk = queryset.model._meta.pk.name
-    names = (*dict.fromkeys((*columns, pk)), *queryset.query.extra)
+def _plain_rows(
+    model: type[models.Model], name: str, columns: tuple[str, ...], rows: list[Any]
+) -> tuple[list[SimpleNamespace], Callable[[Any], Any], Callable[[Any], Any]]:
+    """``rows``' objects related through ``name``, as namespaces of ``columns``, ``pk`` and the
+    keys Django's prefetch groups them by (its extra columns), with those keys' functions.
+
+    Read by the prefetch query compiled once per page length (``_RELATED``): the query and the
+    names it selects depend on the relation only, the row ids fill its ``IN`` list."""
+    names, pk, related_key, row_key = _prefetch_of(model, name, columns)
+    pks = [row.pk for row in rows]
     found = []
-    for values in queryset.values_list(*names):
+    for values in _RELATED.rows(*pks, model=model, name=name, names=names, count=len(pks)):
         one = SimpleNamespace(**dict(zip(names, values, strict=True)))
         one.pk = getattr(one, pk)
         found.append(one)
-    return found
+    return found, related_key, row_key
+
+
+def _prefetch_query(*pks: Any, model: type[models.Model], name: str, names: tuple, count: int):
+    """Django's prefetch query of ``name`` for the ``model`` rows ``pks``, as ``names``."""
+    rows = [model(pk=pk) for pk in pks]
+    queryset, *_ = getattr(rows[0], name).get_prefetch_querysets(rows)
+    return queryset.values_list(*names)
+
+
+_RELATED = CompiledQuery(_prefetch_query)
+
+
+@lru_cache(maxsize=64)
+def _prefetch_of(
+    model: type[models.Model], name: str, columns: tuple[str, ...]
+) -> tuple[tuple[str, ...], str, Callable[[Any], Any], Callable[[Any], Any]]:
+    """What reading ``name``'s prefetch as rows needs: the names to select (``columns``, the
+    related pk, the prefetch's extra key columns), the pk's name, and the prefetch's keys of
+    a related row and of a row."""
+    stub = model(pk=0)
+    queryset, related_key, row_key, *_ = getattr(stub, name).get_prefetch_querysets([stub])
+    pk = queryset.model._meta.pk.name
+    names = (*dict.fromkeys((*columns, pk)), *queryset.query.extra)
+    return names, pk, related_key, row_key
 
 
 class RowWriter:
