@@ -3,13 +3,14 @@
 A specimen page is one query, yet Django building and compiling it cost more CPU than the
 database spent answering it (a third of a request; bench/README.md). Its SQL depends only on
 the request's *shape* — which filters and search terms it gives, the ordering, the direction
-and the page size — so ``read_page`` builds the page's queryset from a shape and values
-(``_page``, the very steps the filter set and the paginator take), and ``CompiledQuery``
-compiles it once per shape and runs its SQL with each request's values: the filters' values,
-the search's parameters (``Condition.params``) and the cursor's position. The probes of
-``q`` (which of its meanings match) are compiled the same way.
+and the page size — so ``SpecimenSearch.read`` builds the page's queryset from a shape and
+values (``_page``: the filter set's own filters, ``elvis.api.plans``, then the very steps the
+search and the paginator take), and ``CompiledQuery`` compiles it once per shape and runs its
+SQL with each request's values: the filters' values, the search's parameters
+(``Condition.params``) and the cursor's position. The probes of ``q`` (which of its meanings
+match) are compiled the same way.
 
-A request no shape describes (a filter that calls a method or excludes) is not planned
+A request no shape describes (a filter calling a method of its filter set) is not planned
 (``search_of`` answers None) and is built as every list is; so is a value that cannot be
 placed in the compiled SQL (``CompiledQuery`` answers it through the ORM). Either way the SQL,
 and so the answer, is the filter set's and the paginator's own: ``tests/
