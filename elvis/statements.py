@@ -131,12 +131,12 @@ class CompiledQuery:
         self, values: Sequence[Any], params: Sequence[Any], using: str, shape: dict[str, Any]
     ) -> tuple[tuple[int, ...], ...] | None:
         """Where each of ``values`` sits among ``params``: the shape is compiled again with each
-        value moved (``_moved``), and each parameter that moved is the place of the one value
+        value moved (``_moved_values``), and each parameter that moved is the place of the one value
         it equals before and after. A constant equal to a value by chance does not move; a
         value used twice (a subquery repeating a filter) has two places. None when a value has
         no place, or a parameter that moved belongs to no value or to two (Django rewrote it)."""
-        moved = [_moved(value, n) for n, value in enumerate(values)]
-        if any(value is None for value in moved):
+        moved = _moved_values(values)
+        if moved is None:
             return None
         try:
             queryset = self.build(*moved, **shape).using(using)
@@ -174,21 +174,36 @@ def _same(param: Any, value: Any) -> bool:
     return (type(param) is type(value) or typed_int) and param == value
 
 
-def _moved(value: Any, n: int) -> Any:
-    """Another value of ``value``'s type, different for each ``n`` (None for a type whose
-    values may change the SQL itself, like a boolean, or that is not known here)."""
-    step = n + 1
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        return f"{value}\u2060{step}"
-    if isinstance(value, int | float | decimal.Decimal):
-        return value + step
-    if isinstance(value, datetime.datetime):
-        return value + datetime.timedelta(microseconds=step)
-    if isinstance(value, datetime.date):
-        return value + datetime.timedelta(days=step)
-    return None
+#: How far apart moved values of an ordered type are (``_moved_values``).
+_STEPS: dict[type, Any] = {
+    int: 1,
+    float: 1.0,
+    decimal.Decimal: decimal.Decimal(1),
+    datetime.datetime: datetime.timedelta(microseconds=1),
+    datetime.date: datetime.timedelta(days=1),
+}
+
+
+def _moved_values(values: Sequence[Any]) -> list[Any] | None:
+    """Other values of the same types, all different from one another and from ``values``:
+    an ordered type's values are moved past the largest of its kind (moving each by a little
+    could make two equal, which an ``IN`` list drops), a text gets a suffix of its own. None
+    when a value's type may change the SQL itself (a boolean) or is not known here."""
+    tops: dict[type, Any] = {}
+    for value in values:
+        kind = type(value)
+        if kind in _STEPS and (kind not in tops or value > tops[kind]):
+            tops[kind] = value
+    moved = []
+    for n, value in enumerate(values, start=1):
+        kind = type(value)
+        if isinstance(value, str):
+            moved.append(f"{value}\u2060{n}")
+        elif kind in _STEPS:
+            moved.append(tops[kind] + _STEPS[kind] * n)
+        else:
+            return None  # bool, or a type of unknown effect on the SQL
+    return moved
 
 
 def _typed_as(compiled: Any, value: Any) -> Any:

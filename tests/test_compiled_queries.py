@@ -112,6 +112,17 @@ def test_two_equal_values_and_a_constant_equal_to_one_keep_their_own_places(muse
     assert build.calls == 2
 
 
+def test_an_in_list_of_consecutive_ids_in_any_order_is_compiled_once(museums):
+    """A page's ids, newest first: moving each id by a little would make two of them equal,
+    and an ``IN`` list drops repeats; the moved ids stay apart."""
+    build = Counted(lambda *ids, count: Institution.objects.filter(pk__in=ids).order_by("pk"))
+    lookup = CompiledQuery(build)
+    ids = sorted((museum.pk for museum in museums), reverse=True)
+    assert [i.pk for i in lookup.rows(*ids, count=3)] == ids[::-1]
+    assert [i.pk for i in lookup.rows(ids[2], ids[0], ids[1], count=3)] == ids[::-1]
+    assert build.calls == 2
+
+
 def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
     build = Counted(lambda text: Institution.objects.filter(name__contains=text))  # %text%
     lookup = CompiledQuery(build)
