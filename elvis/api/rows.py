@@ -19,6 +19,7 @@ import copy
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from types import SimpleNamespace
@@ -26,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import connections, models
 from django.db.models.fields.related_descriptors import (
     ManyToManyDescriptor,
     ReverseOneToOneDescriptor,
@@ -218,17 +219,34 @@ def _plain_rows(
     model: type[models.Model], name: str, columns: tuple[str, ...], rows: list[Any]
 ) -> tuple[list[SimpleNamespace], Callable[[Any], Any], Callable[[Any], Any]]:
     """``rows``' objects related through ``name``, as namespaces of ``columns``, ``pk`` and the
-    keys Django's prefetch groups them by (its extra columns), with those keys' functions.
+    keys Django's prefetch groups them by (its extra columns), with the keys of a related
+    object and of a row, as Django's prefetch computes them.
 
     Read by the prefetch query compiled once per page length (``_RELATED``): the query and the
     names it selects depend on the relation only, the row ids fill its ``IN`` list."""
-    names, pk, related_key, row_key = _prefetch_of(model, name, columns)
+    shape = _prefetch_of(model, name, columns)
     pks = [row.pk for row in rows]
     found = []
-    for values in _RELATED.rows(*pks, model=model, name=name, names=names, count=len(pks)):
-        one = SimpleNamespace(**dict(zip(names, values, strict=True)))
-        one.pk = getattr(one, pk)
+    for values in _RELATED.rows(*pks, model=model, name=name, names=shape.names, count=len(pks)):
+        one = SimpleNamespace(**dict(zip(shape.names, values, strict=True)))
+        one.pk = getattr(one, shape.pk)
         found.append(one)
+    connection = connections[rows[0]._state.db or "default"]  # this thread's
+
+    def related_key(one: Any) -> tuple[Any, ...]:
+        return tuple(
+            field.get_db_prep_value(
+                getattr(one, f"_prefetch_related_val_{field.attname}"), connection
+            )
+            for field in shape.through.local_related_fields
+        )
+
+    def row_key(row: Any) -> tuple[Any, ...]:
+        return tuple(
+            field.get_db_prep_value(getattr(row, field.attname), connection)
+            for field in shape.through.foreign_related_fields
+        )
+
     return found, related_key, row_key
 
 
@@ -240,20 +258,29 @@ def _prefetch_query(*pks: Any, model: type[models.Model], name: str, names: tupl
 
 
 _RELATED = CompiledQuery(_prefetch_query)
+#: Django's name for a prefetched row's key column (``get_prefetch_querysets`` of a
+#: many-to-many manager), followed by the through model's field.
+_PREFETCHED = "_prefetch_related_val_"
+
+
+@dataclass(frozen=True)
+class _PrefetchShape:
+    #: What to select: the summary's columns, the related pk, the prefetch's key columns.
+    names: tuple[str, ...]
+    pk: str
+    #: The through model's foreign key to the rows (its keys are the prefetch's).
+    through: models.ForeignKey
 
 
 @lru_cache(maxsize=64)
-def _prefetch_of(
-    model: type[models.Model], name: str, columns: tuple[str, ...]
-) -> tuple[tuple[str, ...], str, Callable[[Any], Any], Callable[[Any], Any]]:
-    """What reading ``name``'s prefetch as rows needs: the names to select (``columns``, the
-    related pk, the prefetch's extra key columns), the pk's name, and the prefetch's keys of
-    a related row and of a row."""
+def _prefetch_of(model: type[models.Model], name: str, columns: tuple[str, ...]) -> _PrefetchShape:
+    """What reading ``name``'s prefetch as rows needs, found once from Django's own prefetch."""
     stub = model(pk=0)
-    queryset, related_key, row_key, *_ = getattr(stub, name).get_prefetch_querysets([stub])
+    manager = getattr(stub, name)
+    queryset, *_ = manager.get_prefetch_querysets([stub])
     pk = queryset.model._meta.pk.name
     names = (*dict.fromkeys((*columns, pk)), *queryset.query.extra)
-    return names, pk, related_key, row_key
+    return _PrefetchShape(names, pk, manager.through._meta.get_field(manager.source_field_name))
 
 
 class RowWriter:
