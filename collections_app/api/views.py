@@ -220,9 +220,10 @@ class SpecimenViewSet(RegistryViewSet):
     filterset_class = SpecimenFilterSet
     pagination_class = CataloguePagination
 
+    # No docstring: the class's describes the list operation (OpenAPI).
     def list(self, request: Request, *args, **kwargs) -> Response:
-        """A page of the search the filters describe, read by the SQL compiled once for its
-        shape (``pages``); a search of no fixed shape is built and paged as any list."""
+        # A page of the search the filters describe, read by the SQL compiled once for its
+        # shape (``pages``); a search of no fixed shape is built and paged as any list.
         filterset = SpecimenFilterSet(request.query_params, self.get_queryset(), request=request)
         if not filterset.is_valid():  # the 400 the filter backend answers
             raise cast(APIException, translate_validation(filterset.errors))
