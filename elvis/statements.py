@@ -200,7 +200,10 @@ def _moved_values(values: Sequence[Any]) -> list[Any] | None:
         if isinstance(value, str):
             moved.append(f"{value}\u2060{n}")
         elif kind in _STEPS:
-            moved.append(tops[kind] + _STEPS[kind] * n)
+            try:
+                moved.append(tops[kind] + _STEPS[kind] * n)
+            except OverflowError:  # the last day a date can hold: this call is the ORM's
+                return None
         else:
             return None  # bool, or a type of unknown effect on the SQL
     return moved

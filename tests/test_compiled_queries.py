@@ -123,6 +123,13 @@ def test_an_in_list_of_consecutive_ids_in_any_order_is_compiled_once(museums):
     assert build.calls == 2
 
 
+def test_the_last_moment_a_date_can_hold_is_answered_by_the_orm(museums):
+    """A value that cannot be moved (nothing comes after it) is answered as Django would."""
+    lookup = CompiledQuery(lambda moment: Institution.objects.filter(updated_at__lte=moment))
+    latest = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    assert len(lookup.rows(latest)) == len(lookup.rows(latest)) == 3
+
+
 def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
     build = Counted(lambda text: Institution.objects.filter(name__contains=text))  # %text%
     lookup = CompiledQuery(build)
