@@ -26,7 +26,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model, QuerySet
@@ -141,7 +141,9 @@ class CompiledQuery:
         try:
             queryset = self.build(*moved, **shape).using(using)
             _, moved_params = queryset.query.get_compiler(using=using).as_sql()
-        except EmptyResultSet:
+        except (EmptyResultSet, ValidationError, ValueError, TypeError, OverflowError):
+            # A moved value the query refuses (out of a field's range, not a valid value of
+            # its field): this call is the ORM's, with the request's own values.
             return None
         if len(moved_params) != len(params):
             return None

@@ -130,6 +130,16 @@ def test_the_last_moment_a_date_can_hold_is_answered_by_the_orm(museums):
     assert len(lookup.rows(latest)) == len(lookup.rows(latest)) == 3
 
 
+def test_a_value_whose_moved_value_its_field_refuses_is_answered_by_the_orm():
+    """A text compared with a UUID column: the moved text is no UUID, which Django refuses;
+    the call is answered as the ORM answers it, and so is the next."""
+    from visits.models import CoVisitor
+
+    lookup = CompiledQuery(lambda token: CoVisitor.objects.filter(token=token))
+    for token in ("0b9f1c1e-2a57-4c0e-9f3e-2b1d1f4f5a6b", "a" * 32):
+        assert lookup.rows(token) == []
+
+
 def test_a_value_that_cannot_be_placed_is_answered_by_the_orm_each_time(museums):
     build = Counted(lambda text: Institution.objects.filter(name__contains=text))  # %text%
     lookup = CompiledQuery(build)
