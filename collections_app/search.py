@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import operator
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import reduce
 from itertools import islice
@@ -193,9 +193,15 @@ def order_specimens(queryset: QuerySet, ordering: str = DEFAULT_ORDERING) -> Que
     columns = ORDERINGS.get(ordering.removeprefix("-"))
     if columns is None:
         raise ValueError(f"Unknown ordering {ordering!r}: use one of {', '.join(ORDERINGS)}.")
-    computed = {column: _UPPER[column] for column in columns if column in _UPPER}
     sign = "-" if descending else ""
-    return queryset.annotate(**computed).order_by(*(sign + column for column in columns))
+    return with_order_columns(queryset, columns).order_by(*(sign + c for c in columns))
+
+
+def with_order_columns(queryset: QuerySet, order: Iterable[str]) -> QuerySet:
+    """``queryset`` with the computed columns among ``order`` (``family_upper``…), which an
+    ordering's cursor and its ``ORDER BY`` name; ``-`` first is allowed."""
+    names = (name.lstrip("-") for name in order)
+    return queryset.annotate(**{name: _UPPER[name] for name in names if name in _UPPER})
 
 
 def search_specimens(

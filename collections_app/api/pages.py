@@ -126,9 +126,9 @@ def _page(
     """A page's rows, as the filter set (``SpecimenFilterSet``) and the paginator
     (``CataloguePagination``) build them."""
     queryset, position = _searched(values, filters, kinds)
-    ordered = order_specimens(queryset, ordering)
-    page = page_query(ordered, list(order), list(position) if after else None, limit, True)
-    return specimen_rows(page)
+    searched = order_specimens(queryset, ordering)
+    after_row = list(position) if after else None
+    return specimen_rows(page_query(searched, list(order), after_row, limit, ordered(ordering)))
 
 
 _PROBE = CompiledQuery(_probe)

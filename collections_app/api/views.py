@@ -26,6 +26,7 @@ from rest_framework.serializers import BaseSerializer
 
 from collections_app.models import Collection, Facility, Institution
 from collections_app.scoping import can_edit_institution_id
+from collections_app.search import with_order_columns
 from elvis.api.pagination import KeysetPagination
 from elvis.api.requests.errors import ErrorDetailSerializer
 from visits.capacity import Availability
@@ -200,12 +201,14 @@ class FacilityViewSet(RegistryViewSet):
 
 
 class CataloguePagination(KeysetPagination):
-    """Specimen pages read their keys before joining collection and institution (an import
-    gives all its specimens one ``updated_at``, which a sync pages through: ``keys_first``),
+    """Specimen pages read their keys before joining collection and institution (a name
+    prefix, or the ``updated_at`` an import gives all its specimens, misjudged by the
+    planner's statistics: ``keys_first``),
     and their rows as named values, not model instances (``rows``); a planned search's page
     is read by its compiled SQL (``pages``)."""
 
-    keys_first = True
+    def keys_first(self) -> QuerySet:
+        return with_order_columns(SPECIMENS, self.ordering)
 
     def rows_of(self, page: QuerySet) -> QuerySet:
         return specimen_rows(page)

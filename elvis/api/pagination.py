@@ -120,15 +120,6 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
     or removed while a client pages never make it skip or repeat another row.
     """
 
-    #: Read the page's primary keys from its own table first (``WHERE pk IN (SELECT pk …
-    #: ORDER BY … LIMIT n)``), and join the related rows to those alone. Without it, PostgreSQL
-    #: estimates a row comparison by its first column only: at a cursor inside a run of equal
-    #: values — every specimen of one import shares its ``updated_at`` — it expects one row,
-    #: hash-joins and sorts every row after the cursor (85 ms at 25,000 specimens, growing with
-    #: the table) instead of reading 51 from the index (0.4 ms). For lists joined to other
-    #: tables, on pages after a cursor (the first page has no row comparison to misjudge, and
-    #: reading it in one step is about twice as fast).
-    keys_first = False
     #: The request as a plan of fixed shape, whose page is read by SQL compiled once per shape
     #: (``PlannedPage``); the list sets it, and passes the ordering's queryset alone.
     planned: PlannedPage | None = None
@@ -172,8 +163,24 @@ class KeysetPagination(StrictPageSizeMixin, BasePagination):
         planned it (``planned``), else from ``queryset``."""
         if self.planned is not None:
             return self.planned.read(order, position, self.page_size + 1)
-        page = page_query(queryset, order, position, self.page_size + 1, self.keys_first)
-        return list(self.rows_of(page))
+        limit = self.page_size + 1
+        return list(self.rows_of(page_query(queryset, order, position, limit, self.keys_first())))
+
+    def keys_first(self) -> QuerySet | None:
+        """None: a page is read in one step. A list joined to other tables and filtered by
+        ranges answers the queryset of its rows unfiltered, and a page is read in two steps of
+        one query: its primary keys from the filtered list's own table (``SELECT pk … ORDER BY
+        … LIMIT n``), then the rows of those keys alone, joined (``WHERE pk IN (…)``).
+
+        An ordered read of one table with a limit is planned the same whatever the statistics
+        say; a join, and a filter repeated beside the keys, are not. PostgreSQL estimates a row
+        comparison by its first column only: at a cursor inside a run of equal values — every
+        specimen of one import shares its ``updated_at`` — it expects one row, and hash-joined
+        and sorted every row after the cursor (85 ms at 25,000 specimens, growing with the
+        table) instead of reading 51 from the index (0.4 ms). A first page is misjudged too: a
+        name prefix between two bounds of the name's histogram is estimated at a row, and
+        every specimen of the name was hash-joined and sorted (38 ms for 15,760 at 5M)."""
+        return None
 
     def rows_of(self, page: QuerySet) -> QuerySet:
         """What a page's rows are read as: model instances here; a list may read named rows
@@ -348,16 +355,20 @@ def after_position(ordering: list[str], position: list[Any]) -> GreaterThan | Le
 
 
 def page_query(
-    queryset: QuerySet, order: list[str], position: list[Any] | None, limit: int, keys_first: bool
+    queryset: QuerySet,
+    order: list[str],
+    position: list[Any] | None,
+    limit: int,
+    keys_first: QuerySet | None,
 ) -> QuerySet:
-    """The ``limit`` rows of ``queryset`` after ``position`` in ``order`` (see
+    """The ``limit`` rows of ``queryset`` after ``position`` in ``order``; with
+    ``keys_first``, its keys from ``queryset`` and their rows from ``keys_first`` (see
     ``KeysetPagination.keys_first``)."""
     page = queryset if position is None else queryset.filter(after_position(order, position))
     page = page.order_by(*order)
-    if keys_first and position is not None:
+    if keys_first is not None:
         # The page's keys from the table alone, then its rows joined: one query still.
-        keys = page.values("pk")[:limit]
-        page = queryset.filter(pk__in=keys).order_by(*order)
+        page = keys_first.filter(pk__in=page.values("pk")[:limit]).order_by(*order)
     return page[:limit]
 
 

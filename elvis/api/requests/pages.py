@@ -125,7 +125,7 @@ def _page(
     visible = kind.queryset().visible_in(user_id, staff=staff, institution_ids=institution_ids)
     requests = apply_filters(listed(kind, visible), filterset, filters, given)
     position = list(given) if after else None
-    return page_query(requests, list(order), position, limit, keys_first=False)
+    return page_query(requests, list(order), position, limit, keys_first=None)
 
 
 _PAGE = CompiledQuery(_page)
