@@ -49,5 +49,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # A test database needs no durability: a commit need not wait for its WAL record to reach the
 # disk (it is visible to every other connection at once all the same; only a server crash could
 # lose it). Transactional tests and the migrations that build the test database commit often.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "elvis.postgresql":  # noqa: F405
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405

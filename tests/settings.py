@@ -14,6 +14,6 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "elvis.postgresql":  # noqa: F405
     # Transactional tests empty the tables with DELETE rather than TRUNCATE (see the module).
     DATABASES["default"]["ENGINE"] = "tests.postgresql_backend"  # noqa: F405

@@ -4,6 +4,7 @@ of them held by a client that never finishes its request, still answers ``/healt
 
 from __future__ import annotations
 
+import gc
 import os
 import runpy
 import socket
@@ -25,6 +26,24 @@ def test_the_config_reads_workers_threads_and_timeouts_from_the_environment(monk
 
     assert config["worker_class"] == "gthread"
     assert (config["workers"], config["threads"], config["timeout"]) == (3, 12, 45)
+
+
+def test_a_worker_sets_the_loaded_app_outside_the_garbage_collector(monkeypatch):
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    steps: list[str] = []
+
+    class Resolver:
+        @property
+        def url_patterns(self) -> list:
+            steps.append("URLconf imported")
+            return []
+
+    monkeypatch.setattr("django.urls.get_resolver", Resolver)
+    monkeypatch.setattr(gc, "freeze", lambda: steps.append("frozen"))
+
+    config["post_worker_init"](None)
+
+    assert steps == ["URLconf imported", "frozen"]
 
 
 def _free_port() -> int:

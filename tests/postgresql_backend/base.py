@@ -1,4 +1,5 @@
-"""PostgreSQL as Django ships it, except that a test database is emptied with DELETE, not TRUNCATE.
+"""PostgreSQL as ELViS runs it (``elvis.postgresql``), except that a test database is emptied
+with DELETE, not TRUNCATE.
 
 Transactional tests (``django_db(transaction=True)``) empty every table after each test with
 Django's ``flush``. On PostgreSQL that is one ``TRUNCATE`` of all the tables, which gives each
@@ -11,7 +12,9 @@ or cascade still truncates.
 
 from __future__ import annotations
 
-from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql import operations
+
+from elvis.postgresql import base
 
 
 class DatabaseOperations(operations.DatabaseOperations):
