@@ -19,7 +19,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from collections_app.models import Collection, Institution, Specimen
+from collections_app.models import Specimen
+
+from .catalogue_support import analyse_catalogue, twenty_collections
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +39,7 @@ def _name(n: int) -> str:
 @pytest.fixture
 def catalogue(db) -> None:
     """``NAMES`` names of ``EACH`` specimens over twenty collections, with fresh statistics."""
-    institutions = Institution.objects.bulk_create(
-        Institution(code=f"MIS{n}", name=f"Museum {n}", country="FR") for n in range(20)
-    )
-    collections = Collection.objects.bulk_create(
-        Collection(institution=institution, code="ENT", name="Insects", discipline="Entomology")
-        for institution in institutions
-    )
+    collections = twenty_collections("MIS")
     Specimen.objects.bulk_create(
         Specimen(
             collection=collections[n % len(collections)],
@@ -52,10 +48,7 @@ def catalogue(db) -> None:
         )
         for n in range(NAMES * EACH)
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in (Specimen, Collection, Institution):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+    analyse_catalogue()
 
 
 def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,9 +18,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from collections_app.models import Collection, Institution, Specimen
+from collections_app.models import Specimen
 from collections_app.search import order_specimens
 from elvis.api.pagination import encode_cursor
+
+from .catalogue_support import analyse_catalogue, twenty_collections
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +34,7 @@ PAGE = 10
 def imported(db) -> list[int]:
     """5,000 specimens of twenty collections changed at one moment (as an import leaves them),
     with fresh statistics; their ids in the sync's order."""
-    institutions = Institution.objects.bulk_create(
-        Institution(code=f"IMP{n}", name=f"Museum {n}", country="FR") for n in range(20)
-    )
-    collections = Collection.objects.bulk_create(
-        Collection(institution=institution, code="ENT", name="Insects", discipline="Entomology")
-        for institution in institutions
-    )
+    collections = twenty_collections("IMP")
     Specimen.objects.bulk_create(
         Specimen(
             collection=collections[n % len(collections)],
@@ -48,10 +44,7 @@ def imported(db) -> list[int]:
         for n in range(5000)
     )
     Specimen.objects.update(updated_at=timezone.now())
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for model in (Specimen, Collection, Institution):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+    analyse_catalogue()
     ordered = order_specimens(Specimen.objects.all(), "updated_at")
     return list(ordered.values_list("pk", flat=True))
 
