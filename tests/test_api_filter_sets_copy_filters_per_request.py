@@ -11,8 +11,11 @@ own filter set, each form's fields and widgets, and choices set on one form only
 from __future__ import annotations
 
 import pytest
+from django.forms.boundfield import BoundField
+from django.utils import translation
 
 from collections_app.api.filtersets import (
+    BoundForCleaning,
     FieldsCopiedPerForm,
     FiltersCopiedPerRequest,
     InstitutionFilterSet,
@@ -80,3 +83,33 @@ def test_choices_or_attrs_set_on_one_form_stay_on_that_form():
     assert "class" not in second.form.fields["ordering"].widget.attrs
     assert second.form.fields["collection"].queryset.model is not Specimen
     assert second.is_valid()
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_bound_field_shows_what_django_s_would_once_read(language):
+    """``BoundForCleaning`` works out labels, help texts and names only when read: the same
+    values Django's ``BoundField`` holds, in the request's language."""
+    queryset = Specimen.objects.all()
+    with translation.override(language):
+        filters = SpecimenFilterSet(data={"country": "FR", "ordering": "family"}, queryset=queryset)
+        form = filters.form
+        assert filters.is_valid()
+        for name, field in form.fields.items():
+            lean, django = form[name], BoundField(form, field, name)
+            assert isinstance(lean, BoundForCleaning)
+            for attribute in ATTRIBUTES:
+                assert getattr(lean, attribute) == getattr(django, attribute), (name, attribute)
+            assert lean.value() == django.value()
+            assert str(lean) == str(django)  # the widget, rendered
+
+
+ATTRIBUTES = (
+    "html_name",
+    "html_initial_name",
+    "html_initial_id",
+    "label",
+    "help_text",
+    "renderer",
+    "auto_id",
+    "data",
+)

