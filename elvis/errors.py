@@ -9,9 +9,12 @@ a malformed multipart body, a disallowed ``Host``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 API_PREFIX = "/api/"
@@ -38,6 +41,20 @@ def error_response(
     # close the connection after the body.
     response.headers["Content-Length"] = str(len(response.content))
     return response
+
+
+def early_error_response(
+    request: HttpRequest,
+    status: int,
+    detail: Callable[[], str],
+    errors: Callable[[], dict] | None = None,
+) -> HttpResponse:
+    """``error_response`` for a middleware that answers before ``LocaleMiddleware`` has
+    chosen the request's language: written in the language it would choose (the language
+    cookie, ``Accept-Language``), not in the one a previous request left active in the same
+    thread. ``detail`` and ``errors`` are called once that language is active."""
+    with translation.override(translation.get_language_from_request(request)):
+        return error_response(request, status, detail(), errors=errors() if errors else None)
 
 
 def too_large_detail() -> str:

@@ -10,7 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
 
-from .errors import error_response, is_api, too_large_detail
+from .errors import early_error_response, is_api, too_large_detail
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -82,7 +82,7 @@ class RequestBodyLimitMiddleware:
         limit = body_limit(request)
         if limit is not None and length > limit:
             drain(request, length)
-            return error_response(request, 413, too_large_detail())
+            return early_error_response(request, 413, too_large_detail)
         return self.get_response(request)
 
 
@@ -121,26 +121,30 @@ class NulCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         refusal = self.refusal(request)
-        if refusal is not None:
-            return error_response(request, 400, nul_message(), errors=refusal or None)
-        return self.get_response(request)
+        if refusal is None:
+            return self.get_response(request)
 
-    def refusal(self, request: HttpRequest) -> dict[str, list[str]] | None:
+        def named() -> dict[str, list[str]]:
+            return {field: [nul_message()] for field in refusal}
+
+        return early_error_response(request, 400, nul_message, named if refusal else None)
+
+    def refusal(self, request: HttpRequest) -> list[str] | None:
         """None if the request is clean; else the fields to name (empty: name none)."""
         if NUL in request.path_info:
-            return {}
+            return []
         if any(NUL in value for value in request.COOKIES.values()):
-            return {}
+            return []
         sources = [request.GET]
         if request.method == "POST" and request.content_type in FORM_TYPES:
             # (Uploads' file names need no check: Django drops unprintable characters.)
             sources.append(request.POST)
-        named: dict[str, list[str]] = {}
+        named: list[str] = []
         for data in sources:
             fields = _fields_with_nul(data)
             if fields is None:
-                return {}
-            named.update((field, [nul_message()]) for field in fields)
+                return []
+            named += [field for field in fields if field not in named]
         return named or None
 
 

@@ -165,3 +165,23 @@ def test_a_nul_in_a_json_body_is_refused_by_the_parser(api_as, researcher):
 def test_ordinary_queries_are_untouched(client, api, world):
     assert client.get("/", {"q": "Carabus"}).status_code == 200
     assert api.get("/api/v1/institutions/", {"q": "INSTA"}).status_code == 200
+
+
+def test_answers_given_before_the_language_is_chosen_speak_the_callers_language(api, settings):
+    """The NUL and body-size guards answer before ``LocaleMiddleware`` runs: in the language
+    the caller asked for, not the one the thread's previous request left active."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    api.get("/api/v1/institutions/", HTTP_ACCEPT_LANGUAGE="de")  # leaves German active here
+
+    refused = api.get("/api/v1/institutions/", {"q": NUL}, HTTP_ACCEPT_LANGUAGE="fr")
+    too_large = api.post(
+        "/api/v1/loan-requests/", "x" * 200, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )  # fmt: skip
+    english = api.get("/api/v1/institutions/", {"q": NUL})
+
+    assert refused.status_code == 400
+    assert refused.json() == {"q": ["Le caractère nul n’est pas autorisé."]}
+    assert too_large.status_code == 413
+    assert too_large.json() == {"detail": "Le corps de la requête est trop volumineux."}
+    assert english.json() == {"q": ["Null characters are not allowed."]}
