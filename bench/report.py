@@ -148,16 +148,22 @@ def api_section(args: argparse.Namespace, env: dict[str, str]) -> list[serving.C
     rows = Specimen.objects.count()
     page = min(args.page, max(2, rows // args.page_size // 2))
     size = {"page_size": str(args.page_size)}
-    deep = serving.deep_cursor(page, args.page_size)
-    deep_sync = serving.deep_cursor(page, args.page_size, "updated_at")
+    sync = {**size, "ordering": "updated_at"}
     sample = searching.sample_rows(args.database_url, 1, random.Random(args.seed), typed=False)[0]
     cases = [
         serving.Case("list, page 1", size),
-        serving.Case(f"list, page {page:,}", {**size, "cursor": deep}),
-        serving.Case("sync by updated_at, page 1", {**size, "ordering": "updated_at"}),
+        serving.Case("list, page 2", {**size, "cursor": serving.deep_cursor(2, args.page_size)}),
+        serving.Case(
+            f"list, page {page:,}", {**size, "cursor": serving.deep_cursor(page, args.page_size)}
+        ),
+        serving.Case("sync by updated_at, page 1", sync),
+        serving.Case(
+            "sync by updated_at, page 2",
+            {**sync, "cursor": serving.deep_cursor(2, args.page_size, "updated_at")},
+        ),
         serving.Case(
             f"sync by updated_at, page {page:,}",
-            {**size, "ordering": "updated_at", "cursor": deep_sync},
+            {**sync, "cursor": serving.deep_cursor(page, args.page_size, "updated_at")},
         ),
         serving.Case(
             "family + name prefix, page 1",
@@ -285,11 +291,14 @@ def summary(
             worst.django.p95 < search_p95_ms,
         )
     )
-    for first, deep in ((api[0], api[1]), (api[2], api[3])):
-        ratio = deep.latencies.p95 / first.latencies.p95
+    # Page 2 and the deep page run the same statement (a cursor's), so their difference is
+    # the depth alone; page 1 has no cursor condition. p50, not p95: under a saturating load
+    # the tail is the scheduler's (a run's p95 ratio swung from 2.45× to 1.06× unchanged).
+    for second, deep in ((api[1], api[2]), (api[4], api[5])):
+        ratio = deep.latencies.p50 / second.latencies.p50
         checks.append(
             (
-                f"{deep.case.name} no slower than page 1 (p95, 10% noise)",
+                f"{deep.case.name} no slower than page 2 (p50, 10% noise)",
                 f"{ratio:.2f}×",
                 ratio <= 1.10,
             )
