@@ -340,6 +340,8 @@ def _setters(model: type[Model]) -> frozenset[str] | None:
     None if the model makes its instances its own way."""
     if any(inspect.getattr_static(model, name) is not vars(Model)[name] for name in _OWN):
         return None
+    if model.__new__ is not object.__new__ or model.__setattr__ is not object.__setattr__:
+        return None  # instances made, or their attributes set, the model's own way
     found = []
     for field in model._meta.concrete_fields:
         attribute = inspect.getattr_static(model, field.attname, None)

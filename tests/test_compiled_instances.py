@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Model
 from django.db.models.signals import post_init
+from django.test.utils import isolate_apps
 from django_countries.fields import Country, CountryDescriptor
 
 from collections_app.models import Collection, Institution, Membership
-from elvis.statements import CompiledQuery
+from elvis.statements import CompiledQuery, _setters
 
 pytestmark = pytest.mark.django_db
 
@@ -125,3 +127,40 @@ def test_init_receivers_are_called_for_every_instance_as_djangos_path_calls_them
     assert seen == [(Institution, collection.institution.pk)]
     [collection] = lookup.rows("M0")
     assert len(seen) == 1  # disconnected: made without __init__ again
+
+
+@isolate_apps("collections_app")
+def test_only_models_made_djangos_way_are_made_without_init():
+    class Plain(models.Model):  # noqa: DJ008 (never shown)
+        owner = models.ForeignKey(Institution, on_delete=models.CASCADE)
+        name = models.CharField(max_length=10)
+        scan = models.FileField()
+
+        class Meta:
+            app_label = "collections_app"
+
+    class OwnInit(models.Model):  # noqa: DJ008 (never shown)
+        class Meta:
+            app_label = "collections_app"
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    class OwnSetattr(models.Model):  # noqa: DJ008 (never shown)
+        class Meta:
+            app_label = "collections_app"
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            super().__setattr__(name, value)
+
+    class OwnFromDb(models.Model):  # noqa: DJ008 (never shown)
+        class Meta:
+            app_label = "collections_app"
+
+        @classmethod
+        def from_db(cls, db, field_names, values):
+            return super().from_db(db, field_names, values)
+
+    # A file's descriptor sets through its own setter; a foreign key's id is stored plainly.
+    assert _setters(Plain) == {"scan"}
+    assert [_setters(model) for model in (OwnInit, OwnSetattr, OwnFromDb)] == [None] * 3
