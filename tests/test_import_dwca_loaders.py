@@ -14,7 +14,7 @@ from bench.make_dwca import ArchiveSpec, make_archive
 from collections_app.dwca.loaders import LOADERS, loader_for
 from collections_app.dwca.loaders.postgres import PostgresLoader
 from collections_app.dwca.loaders.sqlite import SqliteLoader
-from collections_app.dwca.mapping import FIELD_NAMES, Record
+from collections_app.dwca.mapping import FIELD_NAMES, MappedBatch, Record
 from collections_app.models import Specimen
 from collections_app.search import search_key
 
@@ -52,13 +52,23 @@ def record(line: int, number: int, **changes: str) -> Record:
     return Record(line, f"ENT-{number}", tuple(values[name] for name in FIELD_NAMES))
 
 
+def mapped(records: list[Record]) -> MappedBatch:
+    """A batch of these records, as the mapping hands it over."""
+    batch = MappedBatch(rows=len(records), last_line=records[-1].line)
+    for line, number, values in records:
+        batch.lines.append(line)
+        batch.catalog_numbers.append(number)
+        batch.values.append(values)
+    return batch
+
+
 def load(collection, *batches: list[Record]) -> list[tuple]:
     """Load ``batches`` as one import would, each in its own transaction."""
     outcomes = []
     with loader_for(collection) as active:
         for batch in batches:
             with transaction.atomic():
-                outcomes.append(active.load(batch))
+                outcomes.append(active.load(mapped(batch)))
     return [
         (o.created, o.updated, o.unchanged, [(d.line, d.catalog_number) for d in o.duplicates])
         for o in outcomes
@@ -185,7 +195,7 @@ def test_batches_written_for_a_direct_load_are_restaged_exactly_once_the_import_
     outcomes = []
     with loader_for(collection_a) as active:
         # All written ahead in the table's layout, as the reader processes do.
-        prepared = [active.prepare(batch) for batch in batches]
+        prepared = [active.prepare(mapped(batch)) for batch in batches]
         for batch in prepared:
             with transaction.atomic():
                 outcomes.append(active.load(batch))

@@ -41,6 +41,23 @@ def test_reading_ten_times_more_rows_takes_no_more_memory(tmp_path):
     assert peak_memory(read_all(large)) < 1.5 * peak_memory(read_all(small))
 
 
+def test_reading_ten_times_more_rows_in_a_span_takes_no_more_memory(tmp_path):
+    """A byte range of the file streams too, however many rows it holds."""
+
+    def read_all(path: Path) -> Callable[[], object]:
+        def read() -> int:
+            with open_archive(path) as archive:
+                spans = archive.spans(100_000)  # one span: the whole file
+                assert spans is not None
+                return sum(1 for span in spans for _row in archive.rows(TERMS, span))
+
+        return read
+
+    small, large = archive_of(tmp_path, 1_000), archive_of(tmp_path, 10_000)
+
+    assert peak_memory(read_all(large)) < 1.5 * peak_memory(read_all(small))
+
+
 def test_importing_ten_times_more_rows_takes_no_more_memory(collection_a, collection_b, tmp_path):
     small, large = archive_of(tmp_path, 1_000), archive_of(tmp_path, 10_000)
 

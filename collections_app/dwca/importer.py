@@ -15,9 +15,10 @@ PostgreSQL rebuild the search indexes instead of keeping them live (``indexes``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sized
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from collections_app.models import Collection
 from .errors import ArchiveError
 from .indexes import IndexMode, IndexReport, search_indexes_for_load, should_defer
 from .loaders import loader_for
-from .mapping import CATALOG_NUMBER, TERMS, Record, Rejection, RowMapper, duplicate
+from .mapping import CATALOG_NUMBER, TERMS, MappedBatch, Rejection, RowMapper
 from .progress import Progress
 from .readahead import read_ahead
 from .reader import OccurrenceArchive, open_archive
@@ -38,14 +39,6 @@ from .report import ImportTotals, RejectsFile, open_rejects
 from .spans import Span
 
 BATCH_SIZE = 50_000
-
-
-@dataclass
-class Batch:
-    records: list[Record] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    rows: int = 0
-    last_line: int = 0
 
 
 @dataclass(frozen=True)
@@ -122,7 +115,7 @@ class ImportRun:
                             source = archive.rows(TERMS, span)
                             for batch in batches(source, mapper, self.batch_size):
                                 yield PreparedBatch(
-                                    loader.prepare(batch.records),
+                                    loader.prepare(batch),
                                     batch.rejections,
                                     batch.rows,
                                     batch.last_line,
@@ -154,26 +147,13 @@ class ImportRun:
 
 
 def batches(
-    rows: Iterable[tuple[int, tuple[str, ...]]], mapper: RowMapper, size: int
-) -> Iterator[Batch]:
-    """Mapped rows, ``size`` at a time; a catalogue number repeated within a batch is rejected
-    here (the loader rejects one repeated from an earlier batch)."""
-    # Locals, not the batch's attributes, in the loop: it runs for every row of the archive.
-    records: list[Record] = []
-    rejections: list[Rejection] = []
-    first_lines: dict[str, int] = {}
-    count = line = 0
-    for line, raw in rows:
-        mapped = mapper(line, raw)
-        if isinstance(mapped, Rejection):
-            rejections.append(mapped)
-        elif (first := first_lines.setdefault(mapped.catalog_number, line)) != line:
-            rejections.append(duplicate(line, mapped.catalog_number, first))
-        else:
-            records.append(mapped)
-        count += 1
-        if count >= size:
-            yield Batch(records, rejections, count, line)
-            records, rejections, first_lines, count = [], [], {}, 0
-    if count:
-        yield Batch(records, rejections, count, line)
+    rows: Iterable[tuple[int, Sequence[str]]], mapper: RowMapper, size: int
+) -> Iterator[MappedBatch]:
+    """The rows mapped, ``size`` rows a batch."""
+    rows = iter(rows)
+    while True:
+        batch = MappedBatch()
+        mapper.map_rows(islice(rows, size), batch)
+        if not batch.rows:
+            return
+        yield batch

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Sized
+from collections.abc import Sized
 from typing import Any, NamedTuple, Protocol
 
-from ..mapping import Record, Rejection
+from ..mapping import MappedBatch, Rejection
 
 
 class LoadOutcome(NamedTuple):
@@ -16,12 +16,12 @@ class LoadOutcome(NamedTuple):
 
 
 class Loader(Protocol):
-    def prepare(self, records: Sequence[Record]) -> Sized:
+    def prepare(self, batch: MappedBatch) -> Sized:
         """The batch as ``load`` takes it fastest (its length: the records), made without the
         database: the archive's reader process calls this."""
         ...
 
     def load(self, records: Any) -> LoadOutcome:
-        """Upsert one batch (unique catalogue numbers: records, or what ``prepare`` made of
-        them) inside the caller's transaction."""
+        """Upsert one batch (unique catalogue numbers: a ``MappedBatch``, or what ``prepare``
+        made of one) inside the caller's transaction."""
         ...

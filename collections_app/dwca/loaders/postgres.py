@@ -35,7 +35,6 @@ table of the same name is never touched.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -43,7 +42,7 @@ from django.db.backends.utils import CursorWrapper
 from psycopg.errors import UniqueViolation
 
 from .. import collection_key
-from ..mapping import Record, duplicate
+from ..mapping import MappedBatch, duplicate
 from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
@@ -166,30 +165,31 @@ class PostgresLoader:
         with connection.cursor() as cursor:
             self._drop(cursor)
 
-    def prepare(self, records: Sequence[Record]) -> CopyRows:
+    def prepare(self, batch: MappedBatch) -> CopyRows:
         """The batch as COPY reads it, in the table's layout while this import loads directly
         (no database here: the reader process runs this)."""
         lines, seen = [], []
         tabs = len(self.columns.fields)  # one after the catalogue number, one between values
-        for record in records:
-            values = (record.catalog_number, *record.values)
-            row, digest = "\t".join(values), row_hash(record.values)
+        for line, number, values in zip(
+            batch.lines, batch.catalog_numbers, batch.values, strict=True
+        ):
+            row, digest = "\t".join((number, *values)), row_hash(values)
             if row.count("\t") != tabs or "\\" in row or "\n" in row or "\r" in row:
-                values = tuple(value.translate(_COPY_ESCAPES) for value in values)
-                row = "\t".join(values)
+                number = number.translate(_COPY_ESCAPES)
+                row = "\t".join((number, *(value.translate(_COPY_ESCAPES) for value in values)))
             if self.direct:
                 lines.append(f"{self._direct_head}{row}{self._direct_tail}\t{digest}")
-                seen.append(f"{values[0]}\t{record.line}")
+                seen.append(f"{number}\t{line}")
             else:
-                lines.append(f"{record.line}\t{row}\t{digest}")
+                lines.append(f"{line}\t{row}\t{digest}")
         lines.append("")
         seen.append("")
         data = "\n".join(lines).encode()
         if not self.direct:
-            return CopyRows(len(records), data)
-        return CopyRows(len(records), data, direct=True, seen="\n".join(seen).encode())
+            return CopyRows(len(batch), data)
+        return CopyRows(len(batch), data, direct=True, seen="\n".join(seen).encode())
 
-    def load(self, records: Sequence[Record] | CopyRows) -> LoadOutcome:
+    def load(self, records: MappedBatch | CopyRows) -> LoadOutcome:
         batch = records if isinstance(records, CopyRows) else self.prepare(records)
         with connection.cursor() as cursor:
             # Once per batch, what the key's check of every row would do (``collection_key``).

@@ -19,7 +19,7 @@ from typing import cast
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 
-from ..mapping import Record, duplicate
+from ..mapping import MappedBatch, Record, duplicate
 from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
@@ -66,7 +66,9 @@ class SqliteLoader:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {SEEN}")
 
-    def load(self, records: Sequence[Record]) -> LoadOutcome:
+    def load(self, records: MappedBatch | Sequence[Record]) -> LoadOutcome:
+        if isinstance(records, MappedBatch):
+            records = self.prepare(records)
         with connection.cursor() as cursor:
             seen = dict(self._select(cursor, self._seen_sql, [], records))
             duplicates = [
@@ -119,9 +121,9 @@ class SqliteLoader:
         return LoadOutcome(len(new), len(changed), unchanged, duplicates)
 
     @staticmethod
-    def prepare(records: Sequence[Record]) -> Sequence[Record]:
-        """The batch as ``load`` takes it: the records themselves (hashed as they load)."""
-        return records
+    def prepare(batch: MappedBatch) -> list[Record]:
+        """The batch as ``load`` takes it: its records (hashed as they load)."""
+        return list(batch.records())
 
     def _select(
         self, cursor: CursorWrapper, sql: str, params: list, records: Sequence[Record]
