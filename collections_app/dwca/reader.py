@@ -120,7 +120,9 @@ class OccurrenceArchive:
         """The values of ``present`` on each line of ``span``, read as the library reads an
         unquoted file: the declared terminator ends a line, carriage returns before it are
         dropped, the line is split on the delimiter. Every step is a C-level iterator, none a
-        Python frame per row; a short line raises ``IndexError`` or ``InvalidArchive``.
+        Python frame per row; a short line raises ``IndexError`` or ``InvalidArchive``. A row at
+        a time, not a block: decoding and splitting a megabyte at once into lists was slower,
+        its thousands of new objects no longer in the cache when mapped (bench/README.md).
         """
         descriptor = self.descriptor
         terminator = descriptor.lines_terminated_by
