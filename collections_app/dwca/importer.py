@@ -149,7 +149,8 @@ class ImportRun:
 def batches(
     rows: Iterable[tuple[int, Sequence[str]]], mapper: RowMapper, size: int
 ) -> Iterator[MappedBatch]:
-    """The rows mapped, ``size`` rows a batch."""
+    """The rows mapped, ``size`` rows a batch: the mapping rejects a catalogue number repeated
+    within the batch, the loader one repeated from an earlier batch."""
     rows = iter(rows)
     while True:
         batch = MappedBatch()
