@@ -230,3 +230,45 @@ def test_rows_copied_directly_get_their_batchs_time_and_the_other_columns_defaul
     assert all(created == updated for created, updated, _a, _h in rows)
     assert rows[0][0] == rows[1][0] < rows[2][0]  # one time per batch, in the batches' order
     assert all(available and digest is not None for _c, _u, available, digest in rows)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's staging")
+def test_a_merge_copies_the_values_of_the_new_and_changed_rows_only(collection_a, monkeypatch):
+    """Staging holds a row's line, catalogue number and hash; only the rows a merge writes
+    have their values copied, and a batch that changes nothing writes nothing."""
+    odd = "Bois\tde \\N la\nCambre\r, \\\\ ."
+    load(collection_a, [record(2, 1), record(3, 2, locality=odd), record(4, 3)])
+    copied: list[bytes] = []
+    rows_of = PostgresLoader._rows_of
+
+    def recorded(data: bytes, lines: list[tuple[int]], rows: int) -> bytes:
+        copied.append(rows_of(data, lines, rows))
+        return copied[-1]
+
+    monkeypatch.setattr(PostgresLoader, "_rows_of", staticmethod(recorded))
+    table = f'INSERT INTO "{Specimen._meta.db_table}"'
+    with loader_for(collection_a) as active, CaptureQueriesContext(connection) as captured:
+        with transaction.atomic():
+            unchanged = active.load(mapped([record(2, 1), record(3, 2, locality=odd)]))
+        merged_unchanged = [q for q in captured.captured_queries if table in q["sql"]]
+        copied_unchanged = list(copied)
+        with transaction.atomic():
+            mixed = active.load(
+                mapped([record(5, 3, locality="Arles"), record(6, 4, locality=odd), record(7, 1)])
+            )
+
+    assert (unchanged.created, unchanged.updated, unchanged.unchanged) == (0, 0, 2)
+    assert not copied_unchanged and not merged_unchanged
+    assert (mixed.created, mixed.updated, mixed.unchanged) == (1, 1, 0)
+    assert [(d.line, d.catalog_number) for d in mixed.duplicates] == [(7, "ENT-1")]
+    assert [row.split(b"\t")[:2] for row in copied[0].split(b"\n")[:-1]] == [
+        [b"5", b"ENT-3"],
+        [b"6", b"ENT-4"],
+    ]
+    localities = dict(Specimen.objects.values_list("catalog_number", "locality"))
+    assert localities == {
+        "ENT-1": "Camargue, Bouches-du-Rhône",
+        "ENT-2": odd,
+        "ENT-3": "Arles",
+        "ENT-4": odd,
+    }

@@ -12,11 +12,14 @@ CPU of both; bench/README.md.) ``load`` then takes one of two ways:
   times are the columns' database default, the statement's time, as each batch's were). A
   catalogue number of an earlier batch (the archive repeats one) breaks the unique
   constraint; the batch's savepoint rolls back, and the import merges from that batch on,
-  restaging the batches the readers wrote in the table's layout (``_staged``). Staging and
+  restaging the batches the readers wrote in the table's layout (``_restaged``). Staging and
   ``INSERT … SELECT`` cost the database a quarter more CPU than the copy (bench/README.md).
-- **merge**: the staged rows whose stored import hash equals the archive's (``rowhash``) are
-  unchanged and leave staging first (a re-import compares one number per row, and writes
-  nothing for them); one ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and
+- **merge**: staging holds each row's line, catalogue number and import hash (``rowhash``),
+  not its values. The rows whose stored hash differs (or that are new) are found by one
+  probe of the specimen table a row; only their values are copied (``CHANGED``), so a
+  re-import of an unchanged archive copies three columns a row and writes nothing (copying
+  every value into staging cost the database more than finding the changed rows;
+  bench/README.md). One ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and
   rewrites a row only WHERE its hash differs. A NULL hash (the row was edited since, or
   imported before hashes) rewrites the row with its hash, but moves ``updated_at`` only if a
   value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
@@ -27,7 +30,7 @@ NOTHING`` into ``SEEN`` telling the repeats apart took longer than probing and t
 inserting: its speculative insertion doubles the insert's cost.) ``SEEN`` compares its
 catalogue numbers byte by byte (``COLLATE "C"``): equality is the same as the database's
 collation's, and its key is built and probed a fifth faster than through the locale's
-comparison (bench/README.md). Both work tables are temporary
+comparison (bench/README.md). The work tables are temporary
 (private to the session, dropped at the end), created and named in ``pg_temp`` so that a real
 table of the same name is never touched.
 """
@@ -47,7 +50,8 @@ from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
 
-STAGING = "pg_temp.elvis_dwca_staging"
+STAGING = "pg_temp.elvis_dwca_staging"  # a batch's lines, catalogue numbers and hashes
+CHANGED = "pg_temp.elvis_dwca_changed"  # the batch's new and changed rows, with their values
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
 #: A collection the planner counts fewer specimens in than this is counted again (``ANALYZE``)
 #: before the import's first merge that follows rows of its own.
@@ -64,13 +68,15 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 class CopyRows:
     """A batch ready for ``COPY`` (text format). ``direct``: ``data`` holds the specimen
     table's own columns (``PostgresLoader.direct_columns``) and ``seen`` each row's catalogue
-    number and line, in the same order; otherwise ``data`` is staging's (line, catalogue
-    number, values, hash) and ``seen`` is empty."""
+    number and line, in the same order; otherwise ``data`` is ``CHANGED``'s (line, catalogue
+    number, values, hash), a row's line first, and ``keys`` staging's (line, catalogue number,
+    hash)."""
 
     rows: int
     data: bytes
     direct: bool = False
     seen: bytes = b""
+    keys: bytes = b""
 
     def __len__(self) -> int:
         return self.rows
@@ -94,7 +100,8 @@ class PostgresLoader:
         self._written = 0  # rows this import created so far
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
-        self._copy_sql = f"COPY {STAGING} (line, {key}, {fields}, import_hash) FROM STDIN"
+        self._copy_sql = f"COPY {STAGING} (line, {key}, import_hash) FROM STDIN"
+        self._copy_changed_sql = f"COPY {CHANGED} (line, {key}, {fields}, import_hash) FROM STDIN"
         self._claim_sql = (
             f"DELETE FROM {STAGING} AS staged USING {SEEN} AS seen "
             f'WHERE staged.{key} COLLATE "C" = seen.catalog_number '
@@ -103,11 +110,12 @@ class PostgresLoader:
         self._remember_sql = (
             f"INSERT INTO {SEEN} (catalog_number, line) SELECT {key}, line FROM {STAGING}"
         )
-        self._drop_unchanged_sql = (
-            f"DELETE FROM {STAGING} AS staged USING {columns.table} AS specimen "
+        self._changed_lines_sql = (
+            f"SELECT staged.line FROM {STAGING} AS staged WHERE NOT EXISTS ("
+            f"SELECT FROM {columns.table} AS specimen "
             f"WHERE specimen.{columns.collection} = %s "
             f"AND specimen.{columns.catalog_number} = staged.{key} "
-            f"AND specimen.{columns.import_hash} = staged.import_hash"
+            f"AND specimen.{columns.import_hash} = staged.import_hash)"
         )
         self._merge_sql = self._merge(columns)
         self.direct_columns = (
@@ -130,10 +138,10 @@ class PostgresLoader:
         text_columns = ", ".join(f"{column} text NOT NULL" for column in self.columns.fields)
         with connection.cursor() as cursor:
             self._drop(cursor)
+            key = f"line bigint NOT NULL, {self.columns.catalog_number} text NOT NULL"
+            cursor.execute(f"CREATE TABLE {STAGING} ({key}, import_hash bigint NOT NULL)")
             cursor.execute(
-                f"CREATE TABLE {STAGING} "
-                f"(line bigint NOT NULL, {self.columns.catalog_number} text NOT NULL, "
-                f"{text_columns}, import_hash bigint NOT NULL)"
+                f"CREATE TABLE {CHANGED} ({key}, {text_columns}, import_hash bigint NOT NULL)"
             )
             cursor.execute(
                 f"SELECT NOT EXISTS (SELECT FROM {self.columns.table} "
@@ -168,7 +176,7 @@ class PostgresLoader:
     def prepare(self, batch: MappedBatch) -> CopyRows:
         """The batch as COPY reads it, in the table's layout while this import loads directly
         (no database here: the reader process runs this)."""
-        lines, seen = [], []
+        lines, seen, keys = [], [], []
         tabs = len(self.columns.fields)  # one after the catalogue number, one between values
         for line, number, values in zip(
             batch.lines, batch.catalog_numbers, batch.values, strict=True
@@ -182,11 +190,13 @@ class PostgresLoader:
                 seen.append(f"{number}\t{line}")
             else:
                 lines.append(f"{line}\t{row}\t{digest}")
+                keys.append(f"{line}\t{number}\t{digest}")
         lines.append("")
         seen.append("")
+        keys.append("")
         data = "\n".join(lines).encode()
         if not self.direct:
-            return CopyRows(len(batch), data)
+            return CopyRows(len(batch), data, keys="\n".join(keys).encode())
         return CopyRows(len(batch), data, direct=True, seen="\n".join(seen).encode())
 
     def load(self, records: MappedBatch | CopyRows) -> LoadOutcome:
@@ -197,9 +207,11 @@ class PostgresLoader:
             if batch.direct and self.direct and self._copy_directly(cursor, batch):
                 self._written += batch.rows
                 return LoadOutcome(batch.rows, 0, 0, [])
-            cursor.execute(f"TRUNCATE {STAGING}")
+            cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
+            if batch.direct:
+                batch = self._restaged(batch)
             with cursor.copy(self._copy_sql) as copy:
-                copy.write(self._staged(batch) if batch.direct else batch.data)
+                copy.write(batch.keys)
             if self._analyze_before_merging and self._written:
                 # The planner's count of this collection is from before the import (none, or
                 # a handful): probing one catalogue number, it may pick any index that starts
@@ -207,7 +219,7 @@ class PostgresLoader:
                 # row (a batch of minutes). Counted again, the unique index is the only choice.
                 cursor.execute(f"ANALYZE {self.columns.table} ({self.columns.collection})")
                 self._analyze_before_merging = False
-            outcome = self._merge_staged(cursor, batch.rows)
+            outcome = self._merge_staged(cursor, batch)
             self._written += outcome.created
             return outcome
 
@@ -230,23 +242,22 @@ class PostgresLoader:
             return False
         return True
 
-    def _staged(self, batch: CopyRows) -> bytes:
-        """A batch the readers wrote in the table's layout, in staging's: each row's line (from
-        ``seen``), catalogue number and values, and hash. Only the batches of an import that
-        stopped loading directly, so Python's speed is enough."""
+    def _restaged(self, batch: CopyRows) -> CopyRows:
+        """A batch the readers wrote in the table's layout, in the merge's: each row's line
+        (from ``seen``), catalogue number, values and hash, and its keys. Only the batches of
+        an import that stopped loading directly, so Python's speed is enough."""
         values = slice(1, 2 + len(self.columns.fields))  # after the collection: number, values
-        lines = [
-            b"\t".join(
-                (seen.rpartition(b"\t")[2], *row.split(b"\t")[values], row.rpartition(b"\t")[2])
-            )
+        rows = [
+            (seen.rpartition(b"\t")[2], *row.split(b"\t")[values], row.rpartition(b"\t")[2])
             for row, seen in zip(
                 batch.data.split(b"\n")[:-1], batch.seen.split(b"\n")[:-1], strict=True
             )
         ]
-        lines.append(b"")
-        return b"\n".join(lines)
+        data = [b"\t".join(row) for row in rows]
+        keys = [b"\t".join((line, number, digest)) for line, number, *_v, digest in rows]
+        return CopyRows(batch.rows, b"\n".join([*data, b""]), keys=b"\n".join([*keys, b""]))
 
-    def _merge_staged(self, cursor: CursorWrapper, rows: int) -> LoadOutcome:
+    def _merge_staged(self, cursor: CursorWrapper, batch: CopyRows) -> LoadOutcome:
         # The seen table grows to the archive's size, and temporary tables have no
         # statistics: left to itself the planner hashes all of it (or the whole specimen
         # table) for every batch, a load quadratic in the archive's rows. Probing a key per
@@ -256,19 +267,35 @@ class PostgresLoader:
         cursor.execute(self._claim_sql)
         duplicates = [duplicate(*row) for row in cursor.fetchall()]
         cursor.execute(self._remember_sql)  # every staged row, the unchanged ones included
-        # Unchanged rows leave before the merge, read only: ON CONFLICT DO UPDATE locks every
+        # Unchanged rows stay out of the merge, read only: ON CONFLICT DO UPDATE locks every
         # row it meets, even those its WHERE then leaves alone (a write of every page).
-        cursor.execute(self._drop_unchanged_sql, [self.collection_id])
+        cursor.execute(self._changed_lines_sql, [self.collection_id])
+        changed = cursor.fetchall()
         cursor.execute("RESET enable_hashjoin")
         cursor.execute("RESET enable_mergejoin")
-        cursor.execute(self._merge_sql, self._params())
-        created, updated = cursor.fetchone()
-        unchanged = rows - len(duplicates) - created - updated
+        created = updated = 0
+        if changed:
+            with cursor.copy(self._copy_changed_sql) as copy:
+                copy.write(self._rows_of(batch.data, changed, batch.rows))
+            cursor.execute(self._merge_sql, self._params())
+            created, updated = cursor.fetchone()
+        unchanged = batch.rows - len(duplicates) - created - updated
         return LoadOutcome(created, updated, unchanged, duplicates)
 
     @staticmethod
+    def _rows_of(data: bytes, lines: list[tuple[int]], rows: int) -> bytes:
+        """The rows of ``data`` (each starting with its line) on ``lines``: all of them when
+        every row is new or changed, as in a first import, without looking."""
+        if len(lines) == rows:
+            return data
+        wanted = {str(line).encode() for (line,) in lines}
+        kept = [row for row in data.split(b"\n") if row.partition(b"\t")[0] in wanted]
+        kept.append(b"")
+        return b"\n".join(kept)
+
+    @staticmethod
     def _drop(cursor: CursorWrapper) -> None:
-        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {SEEN}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGING}, {CHANGED}, {SEEN}")
 
     @staticmethod
     def _insert(columns: SpecimenColumns) -> str:
@@ -280,7 +307,7 @@ class PostgresLoader:
             f"{columns.catalog_number}, {fields}{constant_columns}, {columns.created_at}, "
             f"{columns.updated_at}, {columns.import_hash}) "
             f"SELECT %(collection)s, {columns.catalog_number}, {fields}{constant_values}, "
-            f"%(now)s, %(now)s, import_hash FROM {STAGING}"
+            f"%(now)s, %(now)s, import_hash FROM {CHANGED}"
         )
 
     @classmethod
