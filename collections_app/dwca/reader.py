@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -40,6 +39,7 @@ from dwca.files import CSVDataFile
 from .errors import ArchiveError
 from .spans import Span, batch_spans, splittable
 from .terms import OCCURRENCE
+from .unzip import copy_member
 
 META_XML = "meta.xml"
 
@@ -239,8 +239,8 @@ def _unpack(path: Path, folder: Path) -> DataFileDescriptor:
 def _copy_out(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> None:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(member) as source, target.open("wb") as copy:
-            shutil.copyfileobj(source, copy)
+        with target.open("wb") as copy:
+            copy_member(archive, member, copy)
     except OSError as exc:
         raise ArchiveError(
             _(
