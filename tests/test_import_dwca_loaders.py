@@ -272,3 +272,32 @@ def test_a_merge_copies_the_values_of_the_new_and_changed_rows_only(collection_a
         "ENT-3": "Arles",
         "ENT-4": odd,
     }
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's direct copy")
+def test_a_direct_load_keeps_its_catalogue_numbers_out_of_the_database_until_it_merges(
+    collection_a,
+):
+    """Loading directly, the unique constraint finds a repeat, so the numbers and lines wait
+    in a file; turning to merging, ``SEEN`` gets them all, and the repeat its first line."""
+
+    def seen() -> list[tuple[str, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT catalog_number, line FROM pg_temp.elvis_dwca_seen ORDER BY 2")
+            return cursor.fetchall()
+
+    with loader_for(collection_a) as active:
+        for batch in ([record(2, 1), record(3, 2)], [record(4, 3)]):
+            with transaction.atomic():
+                active.load(mapped(batch))
+        direct_seen = seen()
+        with transaction.atomic():
+            repeated = active.load(mapped([record(5, 4), record(6, 2)]))
+        merged_seen = seen()
+
+    assert direct_seen == []
+    assert merged_seen == [("ENT-1", 2), ("ENT-2", 3), ("ENT-3", 4), ("ENT-4", 5)]
+    assert [(d.line, d.catalog_number, d.reason) for d in repeated.duplicates] == [
+        (6, "ENT-2", "duplicate in archive: catalogNumber already on line 3")
+    ]
+    assert (repeated.created, repeated.updated, repeated.unchanged) == (1, 0, 0)

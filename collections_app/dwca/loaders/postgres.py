@@ -24,21 +24,27 @@ CPU of both; bench/README.md.) ``load`` then takes one of two ways:
   imported before hashes) rewrites the row with its hash, but moves ``updated_at`` only if a
   value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
 
-In both, the catalogue numbers and lines of the batches before are kept in ``SEEN``, so a row
-repeating one is rejected as a duplicate (the first wins). (One ``INSERT … ON CONFLICT DO
-NOTHING`` into ``SEEN`` telling the repeats apart took longer than probing and then
-inserting: its speculative insertion doubles the insert's cost.) ``SEEN`` compares its
-catalogue numbers byte by byte (``COLLATE "C"``): equality is the same as the database's
-collation's, and its key is built and probed a fifth faster than through the locale's
-comparison (bench/README.md). The work tables are temporary
-(private to the session, dropped at the end), created and named in ``pg_temp`` so that a real
+In both, the catalogue numbers and lines of the batches before are kept, so a row repeating
+one is rejected as a duplicate (the first wins): merging, in ``SEEN``, where each batch's
+claim probes them; loading directly, where the unique constraint finds a repeat, in a
+temporary file, copied into ``SEEN`` only if the import turns to merging (copied into the
+database as they came, they cost it half a second of CPU a million rows; bench/README.md). (One
+``INSERT … ON CONFLICT DO NOTHING`` into ``SEEN`` telling the repeats apart took longer than
+probing and then inserting: its speculative insertion doubles the insert's cost.) ``SEEN``
+compares its catalogue numbers byte by byte (``COLLATE "C"``): equality is the same as the
+database's collation's, and its key is built and probed a fifth faster than through the
+locale's comparison (bench/README.md). The work tables are temporary (private to the
+session, dropped at the end), created and named in ``pg_temp`` so that a real
 table of the same name is never touched.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -98,6 +104,7 @@ class PostgresLoader:
         self.direct = False
         self._analyze_before_merging = False
         self._written = 0  # rows this import created so far
+        self._seen_file: BinaryIO | None = None  # ``SEEN``'s rows while loading directly
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
         self._copy_sql = f"COPY {STAGING} (line, {key}, import_hash) FROM STDIN"
@@ -149,6 +156,9 @@ class PostgresLoader:
                 [self.collection_id],
             )
             self.direct = cursor.fetchone()[0]
+            if self.direct:
+                # Closed by ``close`` (or on turning to merging), as the work tables are dropped.
+                self._seen_file = tempfile.TemporaryFile(prefix="elvis-dwca-seen-")  # noqa: SIM115
             self._analyze_before_merging = self._estimate(cursor) < ANALYZE_BELOW_ROWS
             # Loading directly, nothing probes it (the unique constraint does), so it has no
             # key to keep up until a merge needs one.
@@ -170,6 +180,9 @@ class PostgresLoader:
         return plan[0]["Plan"]["Plan Rows"]
 
     def close(self) -> None:
+        if self._seen_file is not None:
+            self._seen_file.close()
+            self._seen_file = None
         with connection.cursor() as cursor:
             self._drop(cursor)
 
@@ -230,16 +243,22 @@ class PostgresLoader:
     def _copy_directly(self, cursor: CursorWrapper, batch: CopyRows) -> bool:
         """Copy the batch into the specimen table; False (nothing written) if a row repeats
         an earlier batch's catalogue number, after which this import merges."""
+        seen = self._seen_file
+        if seen is None:
+            raise RuntimeError("a direct load without its file of catalogue numbers")
         try:
-            with transaction.atomic():
-                with cursor.copy(self._direct_copy_sql) as copy:
-                    copy.write(batch.data)
-                with cursor.copy(self._seen_copy_sql) as copy:
-                    copy.write(batch.seen)
+            with transaction.atomic(), cursor.copy(self._direct_copy_sql) as copy:
+                copy.write(batch.data)
         except UniqueViolation:  # COPY's error, as psycopg raises it (Django does not wrap it)
+            seen.seek(0)
+            with cursor.copy(self._seen_copy_sql) as copy:
+                shutil.copyfileobj(seen, copy)
             cursor.execute(f"ALTER TABLE {SEEN} ADD PRIMARY KEY (catalog_number)")
             self.direct = False
+            self._seen_file = None
+            seen.close()
             return False
+        seen.write(batch.seen)
         return True
 
     def _restaged(self, batch: CopyRows) -> CopyRows:
