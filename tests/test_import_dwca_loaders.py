@@ -301,3 +301,24 @@ def test_a_direct_load_keeps_its_catalogue_numbers_out_of_the_database_until_it_
         (6, "ENT-2", "duplicate in archive: catalogNumber already on line 3")
     ]
     assert (repeated.created, repeated.updated, repeated.unchanged) == (1, 0, 0)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's JIT")
+def test_a_merging_batch_compiles_nothing(collection_a):
+    """Its statements run with JIT off (``SET LOCAL``: for that batch's transaction)."""
+
+    def jit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            return cursor.fetchone()[0]
+
+    load(collection_a, [record(2, 1)])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")  # whatever the server's default
+    before = jit()
+
+    with loader_for(collection_a) as active, transaction.atomic():
+        active.load(mapped([record(2, 1, locality="Arles"), record(3, 2)]))
+        during = jit()
+
+    assert (before, during) == ("on", "off")

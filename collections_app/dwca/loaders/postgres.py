@@ -283,6 +283,10 @@ class PostgresLoader:
         # staged row is not.
         cursor.execute("SET LOCAL enable_hashjoin = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
+        # Nor is anything here worth compiling: the planner's costs of a batch's probes and
+        # merge pass JIT's thresholds, and compiling each took longer than it saved on
+        # 50,000 simple rows (15–40 ms a statement; bench/README.md).
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(self._claim_sql)
         duplicates = [duplicate(*row) for row in cursor.fetchall()]
         cursor.execute(self._remember_sql)  # every staged row, the unchanged ones included
