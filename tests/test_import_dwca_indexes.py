@@ -249,3 +249,34 @@ def test_specimen_indexes_on_an_unmigrated_database_says_to_migrate(db, monkeypa
         call_command("specimen_indexes", stdout=io.StringIO())
 
     assert str(raised.value) == "This database has no specimens yet: run manage.py migrate."
+
+
+def test_the_longest_builds_are_taken_first(db):
+    """Whole indexes before partial ones, then more key parts, then more computed ones: the
+    two builders end together instead of one finishing a long build alone."""
+    built: list[str] = []
+    real = indexes._build_here
+
+    def record(missing):
+        built.extend(index.name for index in missing)
+        real(missing)
+
+    indexes.drop(Specimen._meta.indexes)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indexes, "_build_here", record)
+        patch.setattr(indexes, "_build_at_once", lambda missing, _builders: record(missing))
+        indexes.build_missing()
+
+    assert built == [
+        "specimen_family_country_idx",
+        "specimen_family_name_idx",
+        "specimen_country_name_idx",
+        "specimen_collection_name_idx",
+        "specimen_catalog_upper_idx",
+        "specimen_name_key_idx",
+        "specimen_updated_idx",
+        "specimen_type_family_idx",
+        "specimen_type_country_idx",
+        "specimen_type_name_idx",
+    ]
+    assert index_names() == ALL

@@ -28,14 +28,14 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import OperationalError, connection, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.models import Index
+from django.db.models import F, Index
 from django.utils.translation import gettext_lazy as _
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_fixed
 
@@ -109,6 +109,20 @@ def missing_indexes() -> list[Index]:
     return [index for index in search_indexes() if index.name not in present]
 
 
+def longest_first(indexes: Iterable[Index]) -> list[Index]:
+    """``indexes`` by their build's expected length, longest first, so that the builders end
+    together (a long build taken last keeps one core busy alone: the ten of 1M rows took 13.9 s
+    in this order, 15.4 s in the model's; bench/README.md). A build sorts every
+    row on its key: whole indexes before partial ones (a type status is on a few percent of
+    the rows), then more key parts, then more computed ones (``Upper``) first."""
+
+    def length(index: Index) -> tuple[bool, int, int]:
+        computed = sum(not isinstance(part, F) for part in index.expressions)
+        return index.condition is None, len(index.fields) + len(index.expressions), computed
+
+    return sorted(indexes, key=length, reverse=True)
+
+
 def build_missing(
     announce: Callable[[str], None] | None = None, report: IndexReport | None = None
 ) -> IndexReport:
@@ -116,7 +130,7 @@ def build_missing(
     it aside; ``report`` (a new one if None) says how many, in how many seconds, on how many
     connections at once."""
     report = report or IndexReport()
-    missing = missing_indexes()
+    missing = longest_first(missing_indexes())
     started = time.perf_counter()
     if missing:
         if announce:
