@@ -16,7 +16,7 @@ from collections_app.dwca import indexes, readahead
 from collections_app.dwca.errors import ImportFailed
 from collections_app.dwca.importer import ImportRun
 from collections_app.dwca.indexes import IndexMode
-from collections_app.dwca.loaders import LOADERS
+from collections_app.dwca.loaders import LOADERS, postgres
 from collections_app.models import Specimen
 
 from .dwca_support import import_dwca, occurrence, rejects_of, write_occurrences
@@ -183,12 +183,12 @@ def test_inside_a_transaction_they_are_rebuilt_on_its_own_connection(collection_
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's loader")
-def test_the_first_merge_after_rows_of_the_imports_own_counts_the_collection_again(
-    collection_a, tmp_path
-):
-    """The planner's count of a collection that was empty picks any index that starts with the
-    collection for each probe, reading every row the import wrote (minutes a batch): the
-    loader runs ANALYZE once before it merges, and not when its count is already right."""
+def test_the_first_merge_counts_a_collection_the_planner_thinks_empty_again(collection_a, tmp_path):
+    """The planner's count of a collection it thinks empty (rows of this import's direct
+    batches, or of an earlier import never counted since) picks any index that starts with the
+    collection for each probe, reading all those rows (minutes a batch): the loader runs
+    ANALYZE once before its first merge, in a first import that turns to merging and in a
+    re-import."""
     rows = [occurrence(n) for n in range(1, 7)]
     rows[4] = occurrence(1, locality="later")  # batch 3 repeats batch 1: merges from there
     archive = write_occurrences(tmp_path / "dupes.zip", [*rows, occurrence(7), occurrence(8)])
@@ -198,11 +198,27 @@ def test_the_first_merge_after_rows_of_the_imports_own_counts_the_collection_aga
     with CaptureQueriesContext(connection) as again:
         import_dwca(archive, collection_a, "--batch-size", "2")
 
-    statements = [query["sql"] for query in first.captured_queries]
-    analyzed = [i for i, sql in enumerate(statements) if sql.startswith("ANALYZE")]
-    merged = [i for i, sql in enumerate(statements) if "DO UPDATE" in sql]
-    assert len(analyzed) == 1
-    assert analyzed[0] < merged[0]
-    assert f'ANALYZE "{Specimen._meta.db_table}" ("collection_id")' == statements[analyzed[0]]
-    # A re-import creates nothing, so no probe reads rows the planner has not counted.
-    assert not [query for query in again.captured_queries if query["sql"].startswith("ANALYZE")]
+    analyze = f'ANALYZE "{Specimen._meta.db_table}" ("collection_id")'
+    for captured in (first, again):
+        statements = [query["sql"] for query in captured.captured_queries]
+        analyzed = [i for i, sql in enumerate(statements) if sql.startswith("ANALYZE")]
+        probed = [i for i, sql in enumerate(statements) if sql.startswith("SELECT staged.line")]
+        assert [statements[i] for i in analyzed] == [analyze]
+        assert analyzed[0] < probed[0]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's loader")
+def test_a_collection_the_planner_counts_right_is_not_counted_again(
+    collection_a, tmp_path, monkeypatch
+):
+    """ANALYZE only where the planner's count is below ``ANALYZE_BELOW_ROWS``."""
+    monkeypatch.setattr(postgres, "ANALYZE_BELOW_ROWS", 0)  # any count is right
+    archive = write_occurrences(tmp_path / "a.zip", [occurrence(n) for n in range(1, 5)])
+    import_dwca(archive, collection_a)
+
+    with CaptureQueriesContext(connection) as captured:
+        output = import_dwca(archive, collection_a)
+
+    assert output.startswith("created 0, updated 0, unchanged 4")
+    assert [q for q in captured.captured_queries if q["sql"].startswith("SELECT staged.line")]
+    assert not [q for q in captured.captured_queries if q["sql"].startswith("ANALYZE")]

@@ -60,7 +60,7 @@ STAGING = "pg_temp.elvis_dwca_staging"  # a batch's lines, catalogue numbers and
 CHANGED = "pg_temp.elvis_dwca_changed"  # the batch's new and changed rows, with their values
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
 #: A collection the planner counts fewer specimens in than this is counted again (``ANALYZE``)
-#: before the import's first merge that follows rows of its own.
+#: before the import's first merge.
 ANALYZE_BELOW_ROWS = 1_000
 
 
@@ -103,7 +103,6 @@ class PostgresLoader:
         self.columns = columns
         self.direct = False
         self._analyze_before_merging = False
-        self._written = 0  # rows this import created so far
         self._seen_file: BinaryIO | None = None  # ``SEEN``'s rows while loading directly
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
@@ -218,23 +217,23 @@ class PostgresLoader:
             # Once per batch, what the key's check of every row would do (``collection_key``).
             collection_key.hold(cursor, self.collection_id)
             if batch.direct and self.direct and self._copy_directly(cursor, batch):
-                self._written += batch.rows
                 return LoadOutcome(batch.rows, 0, 0, [])
             cursor.execute(f"TRUNCATE {STAGING}, {CHANGED}")
             if batch.direct:
                 batch = self._restaged(batch)
             with cursor.copy(self._copy_sql) as copy:
                 copy.write(batch.keys)
-            if self._analyze_before_merging and self._written:
-                # The planner's count of this collection is from before the import (none, or
-                # a handful): probing one catalogue number, it may pick any index that starts
-                # with the collection and read all the rows the import wrote, for every staged
-                # row (a batch of minutes). Counted again, the unique index is the only choice.
+            if self._analyze_before_merging:
+                # The planner's count of this collection is none or a handful, while it may
+                # hold the rows of this import's direct batches, or of an earlier import never
+                # counted since (autovacuum off, or not yet round): probing one catalogue
+                # number, it may pick any index that starts with the collection and read all
+                # those rows, for every staged row (a batch of minutes; a re-import of 120,000
+                # rows right after their import stalled so). Counted again, the unique index is
+                # the only choice. A collection that really is that small costs a sample.
                 cursor.execute(f"ANALYZE {self.columns.table} ({self.columns.collection})")
                 self._analyze_before_merging = False
-            outcome = self._merge_staged(cursor, batch)
-            self._written += outcome.created
-            return outcome
+            return self._merge_staged(cursor, batch)
 
     def _params(self) -> dict:
         constants = {f"constant_{i}": value for i, (_c, value) in enumerate(self.columns.constants)}
