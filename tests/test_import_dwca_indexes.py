@@ -280,3 +280,31 @@ def test_the_longest_builds_are_taken_first(db):
         "specimen_type_name_idx",
     ]
     assert index_names() == ALL
+
+
+def _build_memory() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW maintenance_work_mem")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="maintenance_work_mem is PostgreSQL's; CI runs both"
+)
+def test_each_build_sorts_in_the_memory_set_for_it_and_the_session_gets_its_own_back(db, settings):
+    settings.DWCA_INDEX_BUILD_MEMORY = "3MB"
+    before = _build_memory()
+    during: list[str] = []
+
+    def observe(execute, sql, params, many, context):
+        if sql.startswith("CREATE INDEX"):
+            during.append(_build_memory())
+        return execute(sql, params, many, context)
+
+    indexes.drop(Specimen._meta.indexes)
+    with connection.execute_wrapper(observe):
+        indexes.build_missing()
+
+    assert during == ["3MB"] * len(ALL)
+    assert _build_memory() == before != "3MB"
+    assert index_names() == ALL
