@@ -123,3 +123,47 @@ def test_a_refused_client_is_let_in_again_once_retry_after_has_passed(monkeypatc
     monkeypatch.setattr(RateThrottle, "timer", lambda self: later)
 
     assert api.get(URL).status_code == 200
+
+
+def test_a_client_is_counted_by_one_number_per_window_not_a_list_of_its_requests(
+    monkeypatch, api, rates
+):
+    """What each request reads and writes stays one number however many came before it (DRF
+    kept every request's time in a list read and written whole)."""
+    rates(anon=1000, user=100, token=100)
+    monkeypatch.setattr(RateThrottle, "timer", lambda self: 6_000_010.0)  # 10 s into a minute
+
+    statuses(api, 30)
+
+    assert cache.get("throttle_anon_127.0.0.1:100000") == 30  # the 100,000th minute
+    assert cache.get("throttle_anon_127.0.0.1") is None
+
+
+def test_retry_after_is_the_seconds_left_in_the_window(monkeypatch, api, rates):
+    rates(anon=1, user=100, token=100)
+    monkeypatch.setattr(RateThrottle, "timer", lambda self: 6_000_015.0)  # 15 s into a minute
+
+    assert statuses(api, 1) == [200]
+    assert api.get(URL)["Retry-After"] == "45"
+
+
+def test_requests_counted_at_once_are_counted_each(rates):
+    """Eight threads throttled at once let exactly the rate through: no count is lost to
+    another's write (the counter is raised in the cache, not read and written back)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from types import SimpleNamespace
+
+    from elvis.api.throttling import AnonymousThrottle
+
+    rates(anon=100, user=100, token=100)
+    request = SimpleNamespace(
+        user=None, META={"REMOTE_ADDR": "198.51.100.9"}, _request=None, auth=None
+    )
+
+    def allowed(_: int) -> bool:
+        return AnonymousThrottle().allow_request(request, None)
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(allowed, range(160)))
+
+    assert answers.count(True) == 100
