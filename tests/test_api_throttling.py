@@ -4,13 +4,15 @@ a refusal is a 429 with a JSON ``detail`` and a ``Retry-After`` header."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from accounts.tokens import issue
-from elvis.api.throttling import RateThrottle
+from elvis.api.throttling import AnonymousThrottle, RateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -150,15 +152,8 @@ def test_retry_after_is_the_seconds_left_in_the_window(monkeypatch, api, rates):
 def test_requests_counted_at_once_are_counted_each(rates):
     """Eight threads throttled at once let exactly the rate through: no count is lost to
     another's write (the counter is raised in the cache, not read and written back)."""
-    from concurrent.futures import ThreadPoolExecutor
-    from types import SimpleNamespace
-
-    from elvis.api.throttling import AnonymousThrottle
-
     rates(anon=100, user=100, token=100)
-    request = SimpleNamespace(
-        user=None, META={"REMOTE_ADDR": "198.51.100.9"}, _request=None, auth=None
-    )
+    request = SimpleNamespace(user=None, auth=None, META={"REMOTE_ADDR": "198.51.100.9"})
 
     def allowed(_: int) -> bool:
         return AnonymousThrottle().allow_request(request, None)
