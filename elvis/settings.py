@@ -232,8 +232,13 @@ DWCA_IMPORT_MAPPERS: int = env.int("DWCA_IMPORT_MAPPERS", default=min(os.cpu_cou
 # maintenance_work_mem). Small on purpose: a sort of millions of keys runs fastest in runs that
 # stay in the CPU's caches, merged after; 256MB took half as long again (bench/README.md).
 DWCA_INDEX_BUILD_MEMORY: str = env.str("DWCA_INDEX_BUILD_MEMORY", default="16MB")
-if not re.fullmatch(r"[1-9]\d*(MB|GB)", DWCA_INDEX_BUILD_MEMORY):
-    raise ImproperlyConfigured("DWCA_INDEX_BUILD_MEMORY must be a size in MB or GB, such as 16MB.")
+# Checked here, not when an import's rebuild would fail to set it: PostgreSQL takes 1MB to 2047GB.
+_size = re.fullmatch(r"([1-9]\d*)(MB|GB)", DWCA_INDEX_BUILD_MEMORY)
+_megabytes = int(_size[1]) * (1024 if _size[2] == "GB" else 1) if _size else 0
+if not 1 <= _megabytes <= 2047 * 1024:
+    raise ImproperlyConfigured(
+        "DWCA_INDEX_BUILD_MEMORY must be a size from 1MB to 2047GB, such as 16MB."
+    )
 # Digitisation masters: the largest upload, and the most pixels a header may declare (more is
 # refused as a decompression bomb before anything is decoded).
 DIGITISATION_MAX_UPLOAD_BYTES: int = env.int("DIGITISATION_MAX_UPLOAD_BYTES", default=1024**3)

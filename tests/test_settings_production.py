@@ -123,12 +123,19 @@ def test_embedded_mode_uses_sqlite_and_the_filesystem_broker_under_the_data_fold
     assert email.endswith("filebased.EmailBackend")
 
 
-@pytest.mark.parametrize("size", ["lots", "16mb", "512kB"])
-def test_startup_refuses_an_index_build_memory_that_is_not_a_size_in_mb_or_gb(tmp_path, size):
+@pytest.mark.parametrize("size", ["lots", "16mb", "512kB", "0MB", "2048GB"])
+def test_startup_refuses_an_index_build_memory_postgresql_would_not_take(tmp_path, size):
     """Refused at start, not when an import's rebuild would fail to set it."""
     result = _manage("check", tmp_path=tmp_path, DEBUG="1", DWCA_INDEX_BUILD_MEMORY=size)
 
     assert result.returncode == 1
     assert result.stderr == (
-        "ELViS settings: DWCA_INDEX_BUILD_MEMORY must be a size in MB or GB, such as 16MB.\n"
+        "ELViS settings: DWCA_INDEX_BUILD_MEMORY must be a size from 1MB to 2047GB, such as 16MB.\n"
     )
+
+
+@pytest.mark.parametrize("size", ["1MB", "2047GB"])
+def test_the_index_build_memory_takes_postgresqls_whole_range(tmp_path, size):
+    result = _manage("check", tmp_path=tmp_path, DEBUG="1", DWCA_INDEX_BUILD_MEMORY=size)
+
+    assert result.returncode == 0, result.stderr
