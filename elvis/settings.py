@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "elvis.logcontext.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that every answer (the guards' below included) carries these headers.
-    "csp.middleware.CSPMiddleware",
+    "elvis.middleware.ContentSecurityPolicyMiddleware",
     "elvis.middleware.PrivateCacheMiddleware",
     # Before anything reads the body: too large is a 413 (JSON under /api/), body discarded.
     "elvis.middleware.RequestBodyLimitMiddleware",

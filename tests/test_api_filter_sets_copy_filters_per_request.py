@@ -10,16 +10,21 @@ own filter set, each form's fields and widgets, and choices set on one form only
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.forms.boundfield import BoundField
 from django.utils import translation
 
 from collections_app.api.filtersets import (
     BoundForCleaning,
+    CollectionFilterSet,
+    FacilityFilterSet,
     FieldsCopiedPerForm,
     FiltersCopiedPerRequest,
     InstitutionFilterSet,
     SpecimenFilterSet,
+    _plain_copy,
 )
 from collections_app.models import Institution, Specimen
 
@@ -113,3 +118,64 @@ ATTRIBUTES = (
     "auto_id",
     "data",
 )
+
+
+def _filter_set_classes() -> list[type]:
+    from elvis.api.requests.viewsets import viewset_for_kind
+    from elvis.workflow.kinds import all_kinds
+
+    registry = [InstitutionFilterSet, CollectionFilterSet, FacilityFilterSet, SpecimenFilterSet]
+    return registry + [viewset_for_kind(kind).filterset_class for kind in all_kinds()]
+
+
+def test_a_plain_copy_is_what_copy_copy_makes_of_every_filter_field_and_widget():
+    """``_plain_copy`` skips ``copy.copy``'s generic rebuild; for every filter, form field and
+    widget of every list it makes the same object: same class, the same attributes, shared."""
+    for filter_set_class in _filter_set_classes():
+        form_class = filter_set_class(queryset=filter_set_class._meta.model.objects.none()).form
+        for original in [
+            *filter_set_class.base_filters.values(),
+            *form_class.fields.values(),
+            *(field.widget for field in form_class.fields.values()),
+        ]:
+            plain, generic = _plain_copy(original), copy.copy(original)
+            assert plain is not original
+            assert type(plain) is type(generic)
+            assert plain.__dict__.keys() == generic.__dict__.keys()
+            assert all(plain.__dict__[k] is generic.__dict__[k] for k in generic.__dict__)
+
+
+class _CopiesItself:
+    def __init__(self) -> None:
+        self.value = [1]
+
+    def __copy__(self) -> _CopiesItself:
+        copied = _CopiesItself()
+        copied.value = self.value[:]
+        return copied
+
+
+class _Slotted:
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = [1]
+
+
+class _Pickled:
+    def __init__(self) -> None:
+        self.value = [1]
+
+    def __reduce_ex__(self, protocol):  # a class saying how it is rebuilt
+        return (_Pickled, ())
+
+
+@pytest.mark.parametrize("cls", [_CopiesItself, _Slotted, _Pickled])
+def test_a_class_that_copies_its_own_way_is_copied_by_copy_copy(cls):
+    original = cls()
+    copied = _plain_copy(original)
+    assert type(copied) is cls
+    if cls is _CopiesItself:
+        assert copied.value == original.value and copied.value is not original.value
+    else:
+        assert copied.value == [1]

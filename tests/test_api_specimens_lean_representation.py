@@ -74,3 +74,25 @@ def test_a_page_looks_up_the_time_zone_once(specimens, monkeypatch):
         page = SpecimenSerializer(specimens, many=True).data
     assert len(lookups) == 1
     assert page[1]["updated_at"] == "2026-03-29T01:30:00.123456+01:00"
+
+
+def test_a_page_writes_each_time_once_and_every_row_its_own(specimens, monkeypatch):
+    """A page formats each distinct time once (an import's batch shares one), and still gives
+    every row its own times, in the page's zone."""
+    from collections_app.api import serializers as module
+
+    formatted = []
+    original = module._iso
+
+    def counted(moment, zone):
+        formatted.append(moment)
+        return original(moment, zone)
+
+    monkeypatch.setattr(module, "_iso", counted)
+    rows = specimens * 3
+    with timezone.override("Europe/Paris"):
+        page = SpecimenSerializer(rows, many=True).data
+        expected = [generic(specimen) for specimen in rows]
+    distinct = {time for s in specimens for time in (s.created_at, s.updated_at)}
+    assert sorted(formatted) == sorted(distinct)  # each once, not once per row (12 times)
+    assert [dict(row) for row in page] == [dict(row) for row in expected]
