@@ -73,6 +73,12 @@ class LoadSpec:
             return f"wrk, {self.clients} connections, {self.seconds:g} s per case"
         return f"Python threads + http.client, {self.clients} clients, {self.requests} requests"
 
+    def sliced(self, rounds: int) -> LoadSpec:
+        """One of ``rounds`` equal slices of this load (``interleaved``)."""
+        return LoadSpec(
+            self.generator, self.clients, -(-self.requests // rounds), self.seconds / rounds
+        )
+
     def warm_up(self) -> LoadSpec:
         """A short run that reaches every gunicorn worker before a measured one."""
         return LoadSpec(self.generator, self.clients, 2 * self.clients, min(self.seconds, 2))
@@ -90,6 +96,12 @@ class Load:
     def per_second(self) -> float:
         return len(self.latencies.seconds) / self.seconds if self.seconds else 0.0
 
+    @classmethod
+    def combined(cls, runs: list[Load]) -> Load:
+        """Several runs of one case as one: every latency, every error, all their time."""
+        latencies = Latencies([sample for run in runs for sample in run.latencies.seconds])
+        return cls(latencies, sum(run.errors for run in runs), sum(run.seconds for run in runs))
+
 
 def apply_load(
     port: int, paths: list[str], spec: LoadSpec, headers: dict[str, str] | None = None
@@ -100,6 +112,27 @@ def apply_load(
     if spec.generator == "wrk":
         return _wrk(port, paths, spec, headers)
     return _threads(port, paths, spec, headers)
+
+
+def interleaved(
+    port: int,
+    cases: list[list[str]],
+    spec: LoadSpec,
+    rounds: int,
+    headers: dict[str, str] | None = None,
+) -> list[Load]:
+    """Each case's load (its paths in turn) given in ``rounds`` slices, the cases taken in
+    turn (A B C, A B C, …), so that cases compared with each other meet the same machine.
+
+    On a shared machine whose speed drifts by a third within minutes, one 20 s run per case
+    after the other measured the drift between them as often as the cases: a deep page
+    "slower" than page 2 by 20 % in one run and faster in the next (bench/README.md). Each
+    case still gets ``spec``'s whole load, in slices."""
+    runs: list[list[Load]] = [[] for _ in cases]
+    for _round in range(rounds):
+        for found, paths in zip(runs, cases, strict=True):
+            found.append(apply_load(port, paths, spec.sliced(rounds), headers))
+    return [Load.combined(found) for found in runs]
 
 
 def _lua_string(text: str) -> str:

@@ -5,8 +5,9 @@ number and a deep page by cursor — are made once in-process (Django's test cli
 the SQL each runs, literals bound. pgbench then runs those statements, one script per request
 in equal shares, from as many clients as the API gets, for ``seconds``: what the database
 serves when nothing else is in the way. gunicorn serves the same four requests to the same
-clients (``load.apply_load``), and the ratio API req/s ÷ pgbench tps is the share of a request's
-time the database is: 1.0 would be an API that costs nothing beyond its SQL.
+clients (``load.apply_load``), the two taking turns in slices, and the ratio API req/s ÷ pgbench
+tps is the share of a request's time the database is: 1.0 would be an API that costs nothing
+beyond its SQL.
 """
 
 from __future__ import annotations
@@ -75,14 +76,6 @@ def pgbench_tps(conninfo: str, scripts: list[list[str]], clients: int, seconds: 
     return float(found.group(1))
 
 
-def api_per_second(port: int, paths: list[str], spec: load.LoadSpec) -> float:
-    """Requests per second of wall time, the paths in turn, under ``spec``'s load."""
-    run = load.apply_load(port, paths, spec)
-    if run.errors:
-        raise RuntimeError("the API answered errors during the throughput run")
-    return run.per_second
-
-
 def measure(
     conninfo: str,
     env: dict[str, str],
@@ -92,9 +85,18 @@ def measure(
     workers: int,
     seconds: int,
 ) -> Throughput:
+    """pgbench and the API in turn, ``serving.ROUNDS`` slices each (pgbench ``seconds``, the
+    API ``spec``'s load, in all): the two sides of the ratio meet the same machine, whose
+    speed drifts by more than the changes measured (``load.interleaved``)."""
     scripts = [captured_sql(path) for path in paths]
-    tps = pgbench_tps(conninfo, scripts, spec.clients, seconds)
+    rounds = serving.ROUNDS
+    tps, runs = [], []
     with serving.gunicorn(env, workers) as port:
         load.apply_load(port, paths, spec.warm_up())
-        rate = api_per_second(port, paths, spec)
-    return Throughput(rate, tps, sum(len(script) for script in scripts))
+        for _round in range(rounds):
+            tps.append(pgbench_tps(conninfo, scripts, spec.clients, max(1, seconds // rounds)))
+            runs.append(load.apply_load(port, paths, spec.sliced(rounds)))
+    api = load.Load.combined(runs)
+    if api.errors:
+        raise RuntimeError("the API answered errors during the throughput run")
+    return Throughput(api.per_second, sum(tps) / len(tps), sum(len(s) for s in scripts))

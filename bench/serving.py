@@ -2,7 +2,8 @@
 
 gunicorn is started here on a free port of 127.0.0.1 and stopped at the end. Each case is
 measured alone under the load ``bench/load.py`` applies (wrk for a duration, or Python threads
-for a count of requests), after a warm-up over all of them. Page N is reached the way a client
+for a count of requests), after a warm-up over all of them, the cases in turn in ``ROUNDS``
+slices each so that the pages compared meet the same machine. Page N is reached the way a client
 reaches it, with a cursor: the cursor of the row just before page N's first row, built directly
 (one OFFSET query at set-up) with the same encoder the API uses, instead of following 9,999
 next links. The SQL queries per request are counted in-process with the test client, on the
@@ -33,6 +34,8 @@ from .timing import Latencies
 
 ROOT = Path(__file__).resolve().parent.parent
 LIST = "/api/v1/specimens/"
+#: Slices of each case's load, the cases taken in turn (``load.interleaved``).
+ROUNDS = 4
 
 
 @dataclass(frozen=True)
@@ -108,11 +111,12 @@ def count_queries(path: str) -> tuple[int, int]:
 def run_cases(
     cases: list[Case], env: dict[str, str], spec: load.LoadSpec, workers: int
 ) -> list[CaseResult]:
-    """Each case alone under ``spec``'s load, after a warm-up over all of them."""
+    """Each case alone under ``spec``'s load, after a warm-up over all of them; the cases
+    in turn, in ``ROUNDS`` slices each (``load.interleaved``)."""
     counted = [count_queries(case.path) for case in cases]
     with gunicorn(env, workers) as port:
         load.apply_load(port, [case.path for case in cases], spec.warm_up())
-        measured = [load.apply_load(port, [case.path], spec) for case in cases]
+        measured = load.interleaved(port, [[case.path] for case in cases], spec, ROUNDS)
     return [
         CaseResult(case, run.latencies, run.errors, queries, found)
         for case, run, (queries, found) in zip(cases, measured, counted, strict=True)

@@ -74,3 +74,26 @@ def test_python_threads_send_each_path_the_asked_times_with_the_headers(server):
     assert len(run.latencies.seconds) == 10
     assert run.errors == 5
     assert run.seconds > 0 and run.per_second > 0
+
+
+def test_interleaved_cases_take_turns_and_each_gets_its_whole_load(server, monkeypatch):
+    """Three rounds of two cases: A B, A B, A B; each case's runs combined into one (every
+    latency, every error, all the seconds), each slice a third of the load."""
+    import bench.load as load
+
+    port, asked = server
+    order = []
+    original = load.apply_load
+
+    def recorded(port, paths, spec, headers=None):
+        order.append((tuple(paths), spec.requests))
+        return original(port, paths, spec, headers)
+
+    monkeypatch.setattr(load, "apply_load", recorded)
+    spec = LoadSpec("python", clients=2, requests=6, seconds=3)
+    first, second = load.interleaved(port, [["/a"], ["/missing"]], spec, rounds=3)
+    assert order == [(("/a",), 2), (("/missing",), 2)] * 3
+    assert asked == {("/a", None): 6, ("/missing", None): 6}
+    assert len(first.latencies.seconds) == len(second.latencies.seconds) == 6
+    assert (first.errors, second.errors) == (0, 6)
+    assert spec.sliced(3).seconds == pytest.approx(1.0)
