@@ -141,7 +141,7 @@ def _plain_copy(obj: _T) -> _T:
     form fields and widgets): a new instance with the same attributes. ``copy.copy`` reaches
     it through ``__reduce_ex__`` and a generic rebuild, twice as long; these copies are made
     for every filter, field and widget of every list request."""
-    cls: type = type(obj)
+    cls: Any = type(obj)
     if _copies_its_own_way(cls):
         return copy.copy(obj)
     copied = cls.__new__(cls)
