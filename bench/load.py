@@ -135,6 +135,17 @@ def interleaved(
     return [Load.combined(found) for found in runs]
 
 
+def in_turns(items: list[int], turns: int) -> list[int]:
+    """``items`` ``turns`` times over, every other turn backwards (A B, B A, A B, …): whatever
+    drifts steadily through a run falls on each item alike, where A B, A B would give the
+    later item more of it. Items measured in separate states of the data (``request_lists``:
+    200 loans, then 20,000) are compared this way, each state set up again for its turn."""
+    order: list[int] = []
+    for turn in range(turns):
+        order += items if turn % 2 == 0 else items[::-1]
+    return order
+
+
 def _lua_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 

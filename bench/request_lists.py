@@ -13,7 +13,9 @@ queue and on the API), eight approve at once. Cases, each at both sizes:
 - transitions per second: 8 curators each ``start_review`` their own submitted loans at once.
 
 Lists are loaded against gunicorn (``serving.gunicorn``) by ``load.apply_load``: wrk when it is
-installed, as issue #13 measured, else Python threads (the report names which). Throttles are
+installed, as issue #13 measured, else Python threads (the report names which). The sizes are
+measured in turns (200, 20,000, 20,000, 200, …; ``run``), seeded again for each, so that the
+goal comparing them meets the machine's drift on both sides alike. Throttles are
 raised by ``run_bench.bench_environment``. ``profile_list`` runs the 50-row list in-process
 under pyinstrument and returns its top frames (bench/README.md keeps the before and after)."""
 
@@ -23,7 +25,7 @@ import http.client
 import json
 import threading
 import time
-from collections import deque
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -39,7 +41,7 @@ from elvis.api.requests.viewsets import viewset_for_kind
 from elvis.workflow.kinds import get_kind
 from loans.models import LoanComment, LoanHistory, LoanItem, LoanRequest
 
-from .load import Load, LoadSpec, apply_load
+from .load import Load, LoadSpec, apply_load, in_turns
 from .serving import gunicorn
 from .timing import Latencies
 
@@ -48,6 +50,8 @@ LIST = "/api/v1/loan-requests/"
 QUEUE = "/admin/loans/loanrequest/"
 STATUSES = ("submitted", "under_review", "approved", "on_loan", "returned", "closed")
 GOAL_RPS, GOAL_P50_MS, GOAL_FLAT = 100.0, 60.0, 1.1
+#: Turns of each size (``run``): seeded again and measured in a slice of the load each time.
+TURNS = 4
 
 
 @dataclass(frozen=True)
@@ -216,13 +220,13 @@ def _headers(actors: Actors, credential: str) -> dict[str, str]:
     return {"Cookie": f"sessionid={actors.session}", "Accept": "application/json"}
 
 
-def run_lists(port: int, size: int, actors: Actors, spec: LoadSpec) -> list[CaseResult]:
-    results = []
+def run_lists(port: int, size: int, actors: Actors, spec: LoadSpec) -> dict[str, Load]:
+    """Each list case at the data's current ``size`` under ``spec``, by name."""
+    results = {}
     for name, path, credential in list_cases(size):
         headers = _headers(actors, credential)
         apply_load(port, [path], spec.warm_up(), headers)  # reaches every worker
-        run = apply_load(port, [path], spec, headers)
-        results.append(CaseResult(run.latencies, run.errors, run.seconds, name=name, size=size))
+        results[name] = apply_load(port, [path], spec, headers)
     return results
 
 
@@ -291,14 +295,31 @@ def profile_list(actors: Actors, page_size: int = 50, top: int = 25) -> str:
 
 
 def run(env: dict[str, str], sizes: list[int], spec: LoadSpec, workers: int) -> dict[str, Any]:
-    """Every case at every size; the profile at the largest. Gunicorn stays up across sizes
-    (only the rows change)."""
+    """Every case at every size, the sizes in ``TURNS`` turns (``load.in_turns``), each turn
+    seeded again and given a slice of ``spec``; transitions and the profile at a size's last
+    turn. Gunicorn stays up throughout (only the rows change).
+
+    The goal compares the sizes' pages with each other: measured one size after the other,
+    minutes apart, the comparison met the machine's drift as often as the data (the browser
+    session's list 0.96× in one run, 1.52× in the next, bench/README.md)."""
+    order = in_turns(sizes, TURNS)
+    runs: dict[tuple[str, int], list[Load]] = defaultdict(list)
     found: dict[str, Any] = {"lists": [], "transitions": [], "profile": ""}
+    seeded: tuple[int, Actors] | None = None
     with gunicorn(env, workers) as port:
-        for size in sizes:
-            actors = seed(size)
-            found["lists"] += run_lists(port, size, actors, spec)
+        for turn, size in enumerate(order):
+            if seeded is None or seeded[0] != size:
+                seeded = (size, seed(size))
+            actors = seeded[1]
+            for name, measured in run_lists(port, size, actors, spec.sliced(TURNS)).items():
+                runs[(name, size)].append(measured)
+            if size in order[turn + 1 :]:
+                continue
             found["transitions"].append(run_transitions(port, size, actors, min(200, size // 8)))
             if size == max(sizes):
                 found["profile"] = profile_list(actors)
+    found["lists"] = [
+        CaseResult(**vars(Load.combined(loads)), name=name, size=size)
+        for (name, size), loads in sorted(runs.items(), key=lambda item: item[0][1])
+    ]
     return found

@@ -97,3 +97,83 @@ def test_interleaved_cases_take_turns_and_each_gets_its_whole_load(server, monke
     assert len(first.latencies.seconds) == len(second.latencies.seconds) == 6
     assert (first.errors, second.errors) == (0, 6)
     assert spec.sliced(3).seconds == pytest.approx(1.0)
+
+
+def test_in_turns_gives_every_other_turn_backwards():
+    from bench.load import in_turns
+
+    assert in_turns([200, 20_000], 4) == [200, 20_000, 20_000, 200, 200, 20_000, 20_000, 200]
+    assert in_turns([1, 2, 3], 2) == [1, 2, 3, 3, 2, 1]
+    assert in_turns([1, 2], 1) == [1, 2]
+
+
+def test_request_lists_seed_each_size_for_its_turns_and_combine_them(monkeypatch):
+    """bench/request_lists.run: the sizes in turns (200, 20k, 20k, 200, …), seeded again only
+    when the size changes, every case measured in each turn with a slice of the load and the
+    slices combined per case and size; transitions (which change the rows) and the profile
+    once, after a size's last turn."""
+    from contextlib import contextmanager
+
+    import bench.request_lists as lists
+    from bench.load import Load
+    from bench.timing import Latencies
+
+    events: list[tuple] = []
+    seeded = {"size": None}
+
+    @contextmanager
+    def gunicorn(env, workers):
+        yield 8000
+
+    def seed(size):
+        events.append(("seed", size))
+        seeded["size"] = size
+        return lists.Actors(token=f"t{size}", session="s", approver_tokens=[])
+
+    def list_cases(size):
+        return [("page", f"/p?{size}", "token"), ("deep", f"/d?{size}", "session")]
+
+    def apply_load(port, paths, spec, headers=None):
+        size = seeded["size"]
+        assert paths[0].endswith(f"?{size}")  # the cases of the data as it is now
+        if spec.seconds == 2:  # the warm-up
+            return Load(Latencies([9.0]), 0, 1.0)
+        events.append(("load", paths[0], spec.seconds))
+        return Load(Latencies([size / 1000]), 1, spec.seconds)
+
+    def run_transitions(port, size, actors, count):
+        events.append(("transitions", size))
+        return lists.CaseResult(Latencies([0.1]), 0, 1.0, name="transitions", size=size)
+
+    monkeypatch.setattr(lists, "gunicorn", gunicorn)
+    monkeypatch.setattr(lists, "seed", seed)
+    monkeypatch.setattr(lists, "list_cases", list_cases)
+    monkeypatch.setattr(lists, "apply_load", apply_load)
+    monkeypatch.setattr(lists, "run_transitions", run_transitions)
+    monkeypatch.setattr(lists, "profile_list", lambda actors: f"profile of {actors.token}")
+    monkeypatch.setattr(lists, "TURNS", 4)
+
+    spec = LoadSpec("wrk", clients=8, requests=400, seconds=20)
+    found = lists.run({}, [200, 20_000], spec, workers=5)
+
+    seeds = [event[1] for event in events if event[0] == "seed"]
+    assert seeds == [200, 20_000, 200, 20_000, 200]  # A B B A A B B A: no seed between twins
+    loads = [event for event in events if event[0] == "load"]
+    assert len(loads) == 2 * 4 * 2 and {event[2] for event in loads} == {5.0}
+    assert [e for e in events if e[0] == "transitions"] == [
+        ("transitions", 20_000),
+        ("transitions", 200),
+    ]
+    assert events[-1] == ("transitions", 200)  # the 200's last turn ends the run
+    assert found["profile"] == "profile of t20000"
+    by = {(result.name, result.size): result for result in found["lists"]}
+    assert [(r.name, r.size) for r in found["lists"]] == [
+        ("page", 200),
+        ("deep", 200),
+        ("page", 20_000),
+        ("deep", 20_000),
+    ]
+    for (_name, size), result in by.items():
+        assert len(result.latencies.seconds) == 4
+        assert result.latencies.p50 == pytest.approx(size)  # ms
+        assert result.errors == 4 and result.seconds == pytest.approx(20.0)
