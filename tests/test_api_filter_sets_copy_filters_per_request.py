@@ -18,8 +18,6 @@ from django.utils import translation
 
 from collections_app.api.filtersets import (
     BoundForCleaning,
-    CollectionFilterSet,
-    FacilityFilterSet,
     FieldsCopiedPerForm,
     FiltersCopiedPerRequest,
     InstitutionFilterSet,
@@ -27,6 +25,8 @@ from collections_app.api.filtersets import (
     _plain_copy,
 )
 from collections_app.models import Institution, Specimen
+
+from .filter_set_support import every_filter_set_class
 
 pytestmark = pytest.mark.django_db
 
@@ -120,18 +120,10 @@ ATTRIBUTES = (
 )
 
 
-def _filter_set_classes() -> list[type]:
-    from elvis.api.requests.viewsets import viewset_for_kind
-    from elvis.workflow.kinds import all_kinds
-
-    registry = [InstitutionFilterSet, CollectionFilterSet, FacilityFilterSet, SpecimenFilterSet]
-    return registry + [viewset_for_kind(kind).filterset_class for kind in all_kinds()]
-
-
 def test_a_plain_copy_is_what_copy_copy_makes_of_every_filter_field_and_widget():
     """``_plain_copy`` skips ``copy.copy``'s generic rebuild; for every filter, form field and
     widget of every list it makes the same object: same class, the same attributes, shared."""
-    for filter_set_class in _filter_set_classes():
+    for filter_set_class in every_filter_set_class():
         form_class = filter_set_class(queryset=filter_set_class._meta.model.objects.none()).form
         for original in [
             *filter_set_class.base_filters.values(),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections import OrderedDict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -21,6 +22,8 @@ from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.utils import pretty_name
+from django.http import QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -170,18 +173,145 @@ def _filter_copy(filter_: Filter) -> Filter:
 
 
 class FieldsCopiedPerForm(dict):
-    """A shared form class's fields, copied for each form one level deep.
+    """A shared form class's fields, copied for each form one level deep, each when first used.
 
     A Django form deep-copies its class's fields for each instance, choices and lazy texts
     included — about half of validating a list's filters, on every request. Validating
     changes none of what the fields share (choices, querysets, validators' objects), and
     assigning a field's choices or queryset replaces them on the copy: each form gets its own
     field, widget, ``attrs``, ``error_messages`` and ``validators`` list, as Django's
-    ``Field.__deepcopy__`` gives it, and shares the rest.
+    ``Field.__deepcopy__`` gives it, and shares the rest. A form of a list's filters uses the
+    few its request gives (``CleansGivenFields``), so each is copied when the form first
+    reads it (``FieldCopiesOnUse``).
     """
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, forms.Field]:
-        return {name: _field_copy(field) for name, field in self.items()}
+    def __deepcopy__(self, memo: dict[int, Any]) -> FieldCopiesOnUse:
+        return FieldCopiesOnUse(self)
+
+
+class FieldCopiesOnUse(dict):
+    """One form's fields: the class's shared field under each name until the form reads it,
+    then the form's own copy (``_field_copy``) from that read on.
+
+    Every way of reading a field goes through ``__getitem__`` — ``get``, ``values``, ``items``
+    and, because ``__iter__`` is its own, ``dict(fields)`` and ``{**fields}`` too (CPython
+    copies a dict subclass entry by entry only when it keeps ``dict``'s iterator) — so no
+    caller is handed the shared field. Assigning a field makes it the form's own.
+    """
+
+    def __init__(self, shared: dict[str, forms.Field]) -> None:
+        super().__init__(shared)
+        self._own: set[str] = set()
+
+    def is_own(self, name: str) -> bool:
+        """Whether this form has read (and so copied) or assigned the field ``name``."""
+        return name in self._own
+
+    def __getitem__(self, name: str) -> forms.Field:
+        field = super().__getitem__(name)
+        if name not in self._own:
+            field = _field_copy(field)
+            super().__setitem__(name, field)
+            self._own.add(name)
+        return field
+
+    def __setitem__(self, name: str, field: forms.Field) -> None:
+        super().__setitem__(name, field)
+        self._own.add(name)
+
+    def __iter__(self) -> Iterator[str]:
+        return dict.__iter__(self)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def values(self) -> list[forms.Field]:  # type: ignore[override]
+        return [self[name] for name in self.keys()]
+
+    def items(self) -> list[tuple[str, forms.Field]]:  # type: ignore[override]
+        return [(name, self[name]) for name in self.keys()]
+
+    def pop(self, name: str, *default: Any) -> Any:
+        if name not in self:
+            return dict.pop(self, name, *default)
+        field = self[name]
+        dict.pop(self, name)
+        return field
+
+    def popitem(self) -> tuple[str, forms.Field]:
+        if not self:
+            raise KeyError("popitem(): no fields")
+        name = next(reversed(self.keys()))
+        return name, self.pop(name)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = default
+        return self[name]
+
+    def copy(self) -> dict[str, forms.Field]:
+        return dict(self.items())
+
+
+class CleansGivenFields(forms.Form):
+    """A form of a list's filters that cleans the parameters the request gives, and gives the
+    others the value their field makes of nothing, worked out once per form class.
+
+    A request names two or three of a list's twelve-odd filters; Django copies and cleans
+    every field, each absent one only to find it empty (about half of validating a list's
+    filters). An absent parameter's field cleans nothing to the same value on every request
+    when it is optional, enabled, has no ``clean_<name>`` of the form, and its widget reads
+    absence as absence (a checkbox reads it as "off"): those are ``_absent_values``, and
+    each form takes a copy of the value. Every other field, and every field of a form with a
+    prefix, is cleaned as Django does, errors included.
+    """
+
+    _absent: ClassVar[dict[str, Any]]  # set on each form class by its first form
+
+    @classmethod
+    def _absent_values(cls) -> dict[str, Any]:
+        found = cls.__dict__.get("_absent")
+        if found is None:
+            found = {}
+            nothing, no_files = QueryDict(), MultiValueDict[str, Any]()
+            for name, field in cls.base_fields.items():
+                if field.required or field.disabled or hasattr(cls, f"clean_{name}"):
+                    continue
+                if not field.widget.value_omitted_from_data(nothing, no_files, name):
+                    continue
+                try:
+                    found[name] = field.clean(
+                        field.widget.value_from_datadict(nothing, no_files, name)
+                    )
+                except ValidationError:
+                    continue
+            cls._absent = found  # per class: every form of it asks
+        return found
+
+    def _clean_fields(self) -> None:
+        fields = self.fields
+        if self.prefix is not None or not isinstance(fields, FieldCopiesOnUse):
+            super()._clean_fields()  # type: ignore[misc]  # Django's, not in its stubs
+            return
+        absent, shared = self._absent_values(), type(self).base_fields
+        for name in list(fields.keys()):
+            if (
+                name in absent
+                and not fields.is_own(name)
+                and shared[name].widget.value_omitted_from_data(self.data, self.files, name)
+            ):
+                self.cleaned_data[name] = copy.copy(absent[name])
+                continue
+            field = fields[name]
+            try:
+                self.cleaned_data[name] = field._clean_bound_field(self[name])  # type: ignore[attr-defined]
+                if hasattr(self, f"clean_{name}"):
+                    self.cleaned_data[name] = getattr(self, f"clean_{name}")()
+            except ValidationError as error:
+                self.add_error(name, error)
 
 
 def _field_copy(field: forms.Field) -> forms.Field:
@@ -261,8 +391,9 @@ class RegistryFilterSet(django_filters.FilterSet):
             return super().get_form_class()
         key = (type(self), get_language())
         if key not in self._form_classes:
-            form_class = super().get_form_class()
-            form_class.base_fields = FieldsCopiedPerForm(form_class.base_fields)
+            built = super().get_form_class()
+            form_class: Any = type(built.__name__, (CleansGivenFields, built), {})
+            form_class.base_fields = FieldsCopiedPerForm(built.base_fields)
             form_class.bound_field_class = BoundForCleaning
             self._form_classes[key] = form_class
         return self._form_classes[key]
