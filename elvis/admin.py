@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.admin import AdminSite, ModelAdmin, TabularInline
+from django.contrib.admin import AdminSite, ModelAdmin, TabularInline, helpers
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from collections_app.roles import institution_ids, is_site_staff
@@ -75,11 +78,12 @@ class ElvisAdminSite(AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options) -> None:
         """Every ModelAdmin — ours, Django's (groups), third parties' (axes), and any added
         later — answers 404 for objects the user may not see (``NotFoundOutsideScope``), and
-        names the inputs of its tabular inlines (``LabelledInlineInputs``)."""
+        names the inputs of its tabular inlines (``LabelledInlineInputs``), and writes its
+        rows' action checkboxes without templates (``PlainActionCheckbox``)."""
         admin_class = admin_class or ModelAdmin
         mixins = tuple(
             mixin
-            for mixin in (NotFoundOutsideScope, LabelledInlineInputs)
+            for mixin in (NotFoundOutsideScope, LabelledInlineInputs, PlainActionCheckbox)
             if not issubclass(admin_class, mixin)
         )
         if mixins:
@@ -107,6 +111,31 @@ class NotFoundOutsideScope:
         if obj is None or not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
             raise Http404(_("Not found."))
         return obj
+
+
+#: Django's own text for a row's checkbox, translated by Django's catalogue (a name, not a
+#: literal, so that ``makemessages`` leaves it out of ours).
+_DJANGO_S_CHECKBOX_LABEL = "Select this object for an action - {}"
+
+
+class PlainActionCheckbox:
+    """ModelAdmin mixin: each row's action checkbox written as its markup, not through the
+    form renderer's templates.
+
+    Django renders the checkbox of every row of a change list as a ``CheckboxInput`` widget,
+    two templates deep: about a millisecond a row, 28 % of a 100-row request queue's page
+    (bench/README.md). The markup is the widget's own, attribute for attribute, the label
+    escaped once as Django escapes it. ``ElvisAdminSite.register`` mixes this into every
+    registered ModelAdmin."""
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        label = format_html(gettext(_DJANGO_S_CHECKBOX_LABEL), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class NamedInputs:

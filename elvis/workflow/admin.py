@@ -36,7 +36,13 @@ from django.views.decorators.http import require_POST
 from collections_app.admin import InstitutionFilter, institution_code
 from collections_app.models import Collection, Institution
 from collections_app.roles import handled_institution_ids, is_site_staff
-from elvis.admin import ElvisAdminSite, LabelledInlineInputs, NotFoundOutsideScope, may_use_admin
+from elvis.admin import (
+    ElvisAdminSite,
+    LabelledInlineInputs,
+    NotFoundOutsideScope,
+    PlainActionCheckbox,
+    may_use_admin,
+)
 
 from .action_form import ActionForm
 from .attachments import attachment_response
@@ -304,7 +310,9 @@ def bulk_perform(
 # -- the admin of a kind --------------------------------------------------------------------------
 
 
-class AccessRequestAdmin(NotFoundOutsideScope, LabelledInlineInputs, admin.ModelAdmin):
+class AccessRequestAdmin(
+    NotFoundOutsideScope, LabelledInlineInputs, PlainActionCheckbox, admin.ModelAdmin
+):
     """The admin of any request kind; a kind's own ``admin`` subclasses it."""
 
     list_display: tuple[Any, ...] = ("reference", "title", "requester", institution_code, "status")
