@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -33,6 +33,9 @@ from django.db.models.fields.related_descriptors import (
     ReverseOneToOneDescriptor,
 )
 from django.utils import timezone
+from django.utils.choices import CallableChoiceIterator
+from django.utils.hashable import make_hashable
+from django.utils.translation import get_language
 from rest_framework import ISO_8601, serializers
 from rest_framework import fields as drf
 from rest_framework.relations import ManyRelatedField, PKOnlyObject
@@ -102,13 +105,15 @@ _DJANGO_DISPLAY = models.Model._get_FIELD_display  # type: ignore[attr-defined]
 
 
 def _called(field: CalledField, model: type[models.Model] | None) -> Write:
-    """A choice's label once per value and page (the lookup translates every choice); any
-    other method called per row."""
+    """A choice's label once per value and page, from the labels of the field's choices in the
+    request's language (``_choice_labels``); any other method called per row."""
     method = field.method
     match = _DISPLAY.fullmatch(method)
     if model is None or match is None or not _is_django_display(model, method):
         return lambda obj, page: str(getattr(obj, method)())
     name = match.group(1)
+    if isinstance(_choice_field(model, name).choices, CallableChoiceIterator):
+        return lambda obj, page: str(getattr(obj, method)())  # choices that may change
     key = id(field)
 
     def write(obj: Any, page: Page) -> str:
@@ -116,10 +121,28 @@ def _called(field: CalledField, model: type[models.Model] | None) -> Write:
         try:
             return page.written[key, value]
         except KeyError:
-            label = page.written[key, value] = str(getattr(obj, method)())
+            labels = _choice_labels(model, name, get_language())
+            found = make_hashable(value)
+            label = labels[found] if found in labels else str(value)
+            page.written[key, value] = label
             return label
 
     return write
+
+
+@lru_cache(maxsize=256)  # per model field and language: a handful of each
+def _choice_labels(model: type[models.Model], name: str, language: str | None) -> dict[Any, str]:
+    """The labels of the field's choices, as ``get_<name>_display`` gives them in
+    ``language`` (the active one when asked). Django's method builds a dict of every choice
+    per call, hashing each lazy label, which translates it: a dozen translations for one
+    label, several times a page."""
+    field = _choice_field(model, name)
+    return {make_hashable(value): str(label) for value, label in field.flatchoices}
+
+
+def _choice_field(model: type[models.Model], name: str) -> models.Field:
+    """The model's field ``name``: one with choices, since the model has its display."""
+    return cast(models.Field, model._meta.get_field(name))
 
 
 def _is_django_display(model: type[models.Model], method: str) -> bool:
