@@ -322,3 +322,36 @@ def test_a_merging_batch_compiles_nothing(collection_a):
         during = jit()
 
     assert (before, during) == ("on", "off")
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's seen table")
+def test_a_merging_batch_claims_repeats_only_when_the_seen_key_refuses_one(collection_a):
+    """``SEEN``'s key checks each number going in: a batch repeating no earlier number is
+    remembered in one statement, with no claim; one repeating a number rolls that back,
+    claims the repeat as a duplicate (the first line wins) and remembers the rest."""
+    load(collection_a, [record(2, 1), record(3, 2)])  # the collection has rows: merging
+
+    def seen() -> list[tuple[str, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT catalog_number, line FROM pg_temp.elvis_dwca_seen ORDER BY 2")
+            return cursor.fetchall()
+
+    claim = "DELETE FROM pg_temp.elvis_dwca_staging"
+    with loader_for(collection_a) as active:
+        with CaptureQueriesContext(connection) as fresh, transaction.atomic():
+            first = active.load(mapped([record(2, 1), record(3, 2), record(4, 3)]))
+        with CaptureQueriesContext(connection) as repeating, transaction.atomic():
+            second = active.load(mapped([record(5, 4), record(6, 2), record(7, 5)]))
+        remembered = seen()
+
+    assert not [q for q in fresh.captured_queries if claim in q["sql"]]
+    assert len([q for q in repeating.captured_queries if claim in q["sql"]]) == 1
+    assert (first.created, first.updated, first.unchanged, first.duplicates) == (1, 0, 2, [])
+    assert [(d.line, d.catalog_number, d.reason) for d in second.duplicates] == [
+        (6, "ENT-2", "duplicate in archive: catalogNumber already on line 3")
+    ]
+    assert (second.created, second.updated, second.unchanged) == (2, 0, 0)
+    assert remembered == [("ENT-1", 2), ("ENT-2", 3), ("ENT-3", 4), ("ENT-4", 5), ("ENT-5", 7)]
+    assert sorted(Specimen.objects.values_list("catalog_number", flat=True)) == [
+        f"ENT-{n}" for n in range(1, 6)
+    ]

@@ -25,12 +25,13 @@ CPU of both; bench/README.md.) ``load`` then takes one of two ways:
   value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
 
 In both, the catalogue numbers and lines of the batches before are kept, so a row repeating
-one is rejected as a duplicate (the first wins): merging, in ``SEEN``, where each batch's
-claim probes them; loading directly, where the unique constraint finds a repeat, in a
-temporary file, copied into ``SEEN`` only if the import turns to merging (copied into the
-database as they came, they cost it half a second of CPU a million rows; bench/README.md). (One
-``INSERT … ON CONFLICT DO NOTHING`` into ``SEEN`` telling the repeats apart took longer than
-probing and then inserting: its speculative insertion doubles the insert's cost.) ``SEEN``
+one is rejected as a duplicate (the first wins): merging, in ``SEEN``, whose key refuses a
+repeat as a batch's numbers go in (that batch then claims its repeats; ``_remember``);
+loading directly, where the unique constraint finds a repeat, in a temporary file, copied into
+``SEEN`` only if the import turns to merging (copied into the database as they came, they cost
+it half a second of CPU a million rows; bench/README.md). (One ``INSERT … ON CONFLICT DO
+NOTHING`` into ``SEEN`` telling the repeats apart took longer than inserting in a savepoint:
+its speculative insertion doubles the insert's cost.) ``SEEN``
 compares its catalogue numbers byte by byte (``COLLATE "C"``): equality is the same as the
 database's collation's, and its key is built and probed a fifth faster than through the
 locale's comparison (bench/README.md). The work tables are temporary (private to the
@@ -46,12 +47,12 @@ import tempfile
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from psycopg.errors import UniqueViolation
 
 from .. import collection_key
-from ..mapping import MappedBatch, duplicate
+from ..mapping import MappedBatch, Rejection, duplicate
 from ..rowhash import row_hash
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
@@ -286,9 +287,7 @@ class PostgresLoader:
         # merge pass JIT's thresholds, and compiling each took longer than it saved on
         # 50,000 simple rows (15–40 ms a statement; bench/README.md).
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(self._claim_sql)
-        duplicates = [duplicate(*row) for row in cursor.fetchall()]
-        cursor.execute(self._remember_sql)  # every staged row, the unchanged ones included
+        duplicates = self._remember(cursor)
         # Unchanged rows stay out of the merge, read only: ON CONFLICT DO UPDATE locks every
         # row it meets, even those its WHERE then leaves alone (a write of every page).
         cursor.execute(self._changed_lines_sql, [self.collection_id])
@@ -303,6 +302,26 @@ class PostgresLoader:
             created, updated = cursor.fetchone()
         unchanged = batch.rows - len(duplicates) - created - updated
         return LoadOutcome(created, updated, unchanged, duplicates)
+
+    def _remember(self, cursor: CursorWrapper) -> list[Rejection]:
+        """Every staged row's catalogue number and line into ``SEEN``; a row repeating an
+        earlier batch's number is taken out of staging and returned as a duplicate.
+
+        ``SEEN``'s key checks each number as it goes in, so a batch repeating none (nearly
+        every batch of every archive) is remembered in one statement; only when the key
+        refuses one does the batch roll back to before it, claim its repeats (probing the key
+        once more a row) and go in without them. Claiming first, always, cost the database a
+        probe of the key a row twice (0.7 s a million rows; bench/README.md).
+        """
+        try:
+            with transaction.atomic():
+                cursor.execute(self._remember_sql)
+        except IntegrityError:
+            cursor.execute(self._claim_sql)
+            duplicates = [duplicate(*row) for row in cursor.fetchall()]
+            cursor.execute(self._remember_sql)
+            return duplicates
+        return []
 
     @staticmethod
     def _rows_of(data: bytes, lines: list[tuple[int]], rows: int) -> bytes:
