@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.make_dwca import ArchiveSpec, make_archive
 from collections_app.dwca.loaders import LOADERS, loader_for
-from collections_app.dwca.loaders.postgres import PostgresLoader
+from collections_app.dwca.loaders.postgres import CopyRows, PostgresLoader
 from collections_app.dwca.loaders.sqlite import SqliteLoader
 from collections_app.dwca.mapping import FIELD_NAMES, MappedBatch, Record
 from collections_app.models import Specimen
@@ -182,6 +182,28 @@ def test_values_with_tabs_backslashes_and_line_breaks_load_exactly_and_compare_e
     assert Specimen.objects.get().locality == odd
 
 
+@pytest.mark.parametrize("odd", ["ENT\\1", "ENT\t1", "ENT\\N", "ENT\r1"])
+def test_a_catalogue_number_copy_would_read_otherwise_loads_exactly_beside_plain_rows(
+    collection_a, odd
+):
+    """A batch holding one such number (or value) is escaped row by row; the plain rows
+    around it load as they are, first directly, then merged, then found unchanged."""
+    batch = [record(2, 1), record(3, 2)._replace(catalog_number=odd), record(4, 3)]
+    changed = [*batch[:2], record(4, 3, family="Cicindelidae"), record(5, 4, locality="a\tb")]
+
+    assert load(collection_a, batch) == [(3, 0, 0, [])]
+    assert load(collection_a, changed) == [(1, 1, 2, [])]
+    assert load(collection_a, changed) == [(0, 0, 4, [])]
+    stored = dict(Specimen.objects.values_list("catalog_number", "family"))
+    assert stored == {
+        "ENT-1": "Carabidae",
+        odd: "Carabidae",
+        "ENT-3": "Cicindelidae",
+        "ENT-4": "Carabidae",
+    }
+    assert Specimen.objects.get(catalog_number="ENT-4").locality == "a\tb"
+
+
 @pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's direct copy")
 def test_batches_written_for_a_direct_load_are_restaged_exactly_once_the_import_merges(
     collection_a,
@@ -241,8 +263,8 @@ def test_a_merge_copies_the_values_of_the_new_and_changed_rows_only(collection_a
     copied: list[bytes] = []
     rows_of = PostgresLoader._rows_of
 
-    def recorded(data: bytes, lines: list[tuple[int]], rows: int) -> bytes:
-        copied.append(rows_of(data, lines, rows))
+    def recorded(batch: CopyRows, lines: list[tuple[int]]) -> bytes:
+        copied.append(rows_of(batch, lines))
         return copied[-1]
 
     monkeypatch.setattr(PostgresLoader, "_rows_of", staticmethod(recorded))
@@ -261,9 +283,9 @@ def test_a_merge_copies_the_values_of_the_new_and_changed_rows_only(collection_a
     assert not copied_unchanged and not merged_unchanged
     assert (mixed.created, mixed.updated, mixed.unchanged) == (1, 1, 0)
     assert [(d.line, d.catalog_number) for d in mixed.duplicates] == [(7, "ENT-1")]
-    assert [row.split(b"\t")[:2] for row in copied[0].split(b"\n")[:-1]] == [
-        [b"5", b"ENT-3"],
-        [b"6", b"ENT-4"],
+    assert [row.split(b"\t")[:3] for row in copied[0].split(b"\n")[:-1]] == [
+        [b"ENT-3", b"urn:catalog:INSTA:ENT:3", b"Carabus auratus"],
+        [b"ENT-4", b"urn:catalog:INSTA:ENT:4", b"Carabus auratus"],
     ]
     localities = dict(Specimen.objects.values_list("catalog_number", "locality"))
     assert localities == {

@@ -13,12 +13,20 @@ against accidents, not adversaries, who could edit their own rows in any case.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 
-from xxhash import xxh3_64_intdigest
+from xxhash import xxh3_64_digest, xxh3_64_intdigest
 
 
 def row_hash(values: Sequence[str]) -> int:
     """The signed 64-bit hash of ``values`` (a ``BigIntegerField`` holds it as is)."""
     digest = xxh3_64_intdigest("\0".join(values).encode())
     return digest - (digest >> 63 << 64)
+
+
+def row_hashes(rows: Sequence[Sequence[str]]) -> tuple[int, ...]:
+    """``row_hash`` of each of ``rows``, a batch at once: C-level maps and one unpacking of
+    the digests' big-endian bytes as signed numbers, no Python step a row."""
+    digests = b"".join(map(xxh3_64_digest, map(str.encode, map("\0".join, rows))))
+    return struct.unpack(f">{len(rows)}q", digests)

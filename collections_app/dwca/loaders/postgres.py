@@ -2,9 +2,13 @@
 
 ``prepare`` turns a batch into ``COPY`` text, each row with its import hash (``rowhash``, as
 on SQLite), and touches no database, so the archive's reader processes do it while the
-database loads the batch before. (The hash was once a column the staging table generated in
-SQL: it cost the database 2.5 µs a row, twice the reader's, and the import is bound by the
-CPU of both; bench/README.md.) ``load`` then takes one of two ways:
+database loads the batch before. It writes the whole batch through C-level maps, one
+``str.format`` a row, and escapes row by row only a batch holding a character ``COPY`` reads
+otherwise (``_copy_texts``): a loop of several Python steps a row made it a third of a
+reader's time, and the readers' CPU is the import's limit (bench/README.md). (The hash was
+once a column the staging table generated in SQL: it cost the database 2.5 µs a row, twice
+the reader's, and the import is bound by the CPU of both; bench/README.md.) ``load`` then
+takes one of two ways:
 
 - **direct**, while the collection had no specimens when the import began: the batch is
   copied straight into the specimen table, no staging and no merge (the readers write its
@@ -19,8 +23,10 @@ CPU of both; bench/README.md.) ``load`` then takes one of two ways:
   probe of the specimen table a row; only their values are copied (``CHANGED``), so a
   re-import of an unchanged archive copies three columns a row and writes nothing (copying
   every value into staging cost the database more than finding the changed rows;
-  bench/README.md). One ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and
-  rewrites a row only WHERE its hash differs. A NULL hash (the row was edited since, or
+  bench/README.md). The readers write a row's values without its line, which only staging
+  holds; a changed row's are found by its place in the batch (``CopyRows.lines``). One
+  ``INSERT … ON CONFLICT`` then inserts new catalogue numbers and rewrites a row only WHERE
+  its hash differs. A NULL hash (the row was edited since, or
   imported before hashes) rewrites the row with its hash, but moves ``updated_at`` only if a
   value really differs; ``RETURNING`` tells inserted, changed and unchanged rows apart.
 
@@ -44,6 +50,9 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -53,34 +62,35 @@ from psycopg.errors import UniqueViolation
 
 from .. import collection_key
 from ..mapping import MappedBatch, Rejection, duplicate
-from ..rowhash import row_hash
+from ..rowhash import row_hashes
 from .columns import SpecimenColumns, database_now
 from .outcome import LoadOutcome
 
 STAGING = "pg_temp.elvis_dwca_staging"  # a batch's lines, catalogue numbers and hashes
-CHANGED = "pg_temp.elvis_dwca_changed"  # the batch's new and changed rows, with their values
+CHANGED = "pg_temp.elvis_dwca_changed"  # the batch's new and changed rows: number, values, hash
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
 #: A collection the planner counts fewer specimens in than this is counted again (``ANALYZE``)
 #: before the import's first merge.
 ANALYZE_BELOW_ROWS = 1_000
 
 
-#: What ``COPY`` text escapes (everything else goes as is). A row whose values hold none, nearly
-#: all, is joined once and scanned for each (``str.count`` and ``in``: a regular expression's
-#: class took five times as long on text beyond Latin-1).
+#: What ``COPY`` text escapes (everything else goes as is). A batch whose values hold none, nearly
+#: every one, is joined once and scanned for each (``str.count`` and ``in``: a regular
+#: expression's class took five times as long on text beyond Latin-1).
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 @dataclass(frozen=True)
 class CopyRows:
-    """A batch ready for ``COPY`` (text format). ``direct``: ``data`` holds the specimen
-    table's own columns (``PostgresLoader.direct_columns``) and ``seen`` each row's catalogue
-    number and line, in the same order; otherwise ``data`` is ``CHANGED``'s (line, catalogue
-    number, values, hash), a row's line first, and ``keys`` staging's (line, catalogue number,
-    hash)."""
+    """A batch ready for ``COPY`` (text format), its rows in the batch's order, ``lines``
+    their lines in the core file (ascending). ``direct``: ``data`` holds the specimen table's
+    own columns (``PostgresLoader.direct_columns``) and ``seen`` each row's catalogue number
+    and line; otherwise ``data`` is ``CHANGED``'s (catalogue number, values, hash) and
+    ``keys`` staging's (line, catalogue number, hash)."""
 
     rows: int
     data: bytes
+    lines: array[int]
     direct: bool = False
     seen: bytes = b""
     keys: bytes = b""
@@ -98,6 +108,27 @@ def _copy_text(value: object) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+def _copy_texts(
+    numbers: list[str], values: list[tuple[str, ...]], fields: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Each row's catalogue number, and its values joined by tabs, as ``COPY`` text reads
+    them: as they are, unless the batch holds a character ``COPY`` escapes (tabs and line
+    breaks are counted: each joined row holds one tab fewer than its fields, each number
+    none), and then escaped row by row."""
+    joined = list(map("\t".join, values))
+    text, keys = "\n".join(joined), "\n".join(numbers)
+    rows = len(joined)
+    if (
+        text.count("\t") == (len(fields) - 1) * rows
+        and text.count("\n") == keys.count("\n") == rows - 1
+        and "\t" not in keys
+        and not any("\\" in part or "\r" in part for part in (text, keys))
+    ):
+        return numbers, joined
+    escaped = ["\t".join([value.translate(_COPY_ESCAPES) for value in row]) for row in values]
+    return [number.translate(_COPY_ESCAPES) for number in numbers], escaped
+
+
 class PostgresLoader:
     def __init__(self, collection_id: int, columns: SpecimenColumns) -> None:
         self.collection_id = collection_id
@@ -108,7 +139,7 @@ class PostgresLoader:
         fields = ", ".join(columns.fields)
         key = columns.catalog_number
         self._copy_sql = f"COPY {STAGING} (line, {key}, import_hash) FROM STDIN"
-        self._copy_changed_sql = f"COPY {CHANGED} (line, {key}, {fields}, import_hash) FROM STDIN"
+        self._copy_changed_sql = f"COPY {CHANGED} ({key}, {fields}, import_hash) FROM STDIN"
         self._claim_sql = (
             f"DELETE FROM {STAGING} AS staged USING {SEEN} AS seen "
             f'WHERE staged.{key} COLLATE "C" = seen.catalog_number '
@@ -136,19 +167,24 @@ class PostgresLoader:
             f"COPY {columns.table} ({', '.join(self.direct_columns)}) FROM STDIN"
         )
         self._seen_copy_sql = f"COPY {SEEN} (catalog_number, line) FROM STDIN"
-        # What every row of a direct batch starts with, and ends with before its hash.
-        self._direct_head = f"{collection_id}\t"
-        self._direct_tail = "".join(f"\t{_copy_text(value)}" for _c, value in columns.constants)
+        # A row of a direct batch from its catalogue number, values and hash (``str.format``:
+        # the constants' text is taken as is, its braces doubled).
+        tail = "".join(f"\t{_copy_text(value)}" for _c, value in columns.constants)
+        tail = tail.replace("{", "{{").replace("}", "}}")
+        self._direct_row = f"{collection_id}\t{{}}\t{{}}{tail}\t{{}}\n"
 
     def open(self) -> None:
         """Work tables for the import; ``direct`` if the collection has no specimens yet."""
         text_columns = ", ".join(f"{column} text NOT NULL" for column in self.columns.fields)
         with connection.cursor() as cursor:
             self._drop(cursor)
-            key = f"line bigint NOT NULL, {self.columns.catalog_number} text NOT NULL"
-            cursor.execute(f"CREATE TABLE {STAGING} ({key}, import_hash bigint NOT NULL)")
+            number = f"{self.columns.catalog_number} text NOT NULL"
             cursor.execute(
-                f"CREATE TABLE {CHANGED} ({key}, {text_columns}, import_hash bigint NOT NULL)"
+                f"CREATE TABLE {STAGING} (line bigint NOT NULL, {number}, "
+                "import_hash bigint NOT NULL)"
+            )
+            cursor.execute(
+                f"CREATE TABLE {CHANGED} ({number}, {text_columns}, import_hash bigint NOT NULL)"
             )
             cursor.execute(
                 f"SELECT NOT EXISTS (SELECT FROM {self.columns.table} "
@@ -189,28 +225,16 @@ class PostgresLoader:
     def prepare(self, batch: MappedBatch) -> CopyRows:
         """The batch as COPY reads it, in the table's layout while this import loads directly
         (no database here: the reader process runs this)."""
-        lines, seen, keys = [], [], []
-        tabs = len(self.columns.fields)  # one after the catalogue number, one between values
-        for line, number, values in zip(
-            batch.lines, batch.catalog_numbers, batch.values, strict=True
-        ):
-            row, digest = "\t".join((number, *values)), row_hash(values)
-            if row.count("\t") != tabs or "\\" in row or "\n" in row or "\r" in row:
-                number = number.translate(_COPY_ESCAPES)
-                row = "\t".join((number, *(value.translate(_COPY_ESCAPES) for value in values)))
-            if self.direct:
-                lines.append(f"{self._direct_head}{row}{self._direct_tail}\t{digest}")
-                seen.append(f"{number}\t{line}")
-            else:
-                lines.append(f"{line}\t{row}\t{digest}")
-                keys.append(f"{line}\t{number}\t{digest}")
-        lines.append("")
-        seen.append("")
-        keys.append("")
-        data = "\n".join(lines).encode()
-        if not self.direct:
-            return CopyRows(len(batch), data, keys="\n".join(keys).encode())
-        return CopyRows(len(batch), data, direct=True, seen="\n".join(seen).encode())
+        count, lines = len(batch), array("q", batch.lines)
+        digests = row_hashes(batch.values)
+        numbers, values = _copy_texts(batch.catalog_numbers, batch.values, self.columns.fields)
+        if self.direct:
+            data = "".join(map(self._direct_row.format, numbers, values, digests))
+            seen = "".join(map("{}\t{}\n".format, numbers, lines))
+            return CopyRows(count, data.encode(), lines, direct=True, seen=seen.encode())
+        data = "".join(map("{}\t{}\t{}\n".format, numbers, values, digests))
+        keys = "".join(map("{}\t{}\t{}\n".format, lines, numbers, digests))
+        return CopyRows(count, data.encode(), lines, keys=keys.encode())
 
     def load(self, records: MappedBatch | CopyRows) -> LoadOutcome:
         batch = records if isinstance(records, CopyRows) else self.prepare(records)
@@ -262,19 +286,19 @@ class PostgresLoader:
         return True
 
     def _restaged(self, batch: CopyRows) -> CopyRows:
-        """A batch the readers wrote in the table's layout, in the merge's: each row's line
-        (from ``seen``), catalogue number, values and hash, and its keys. Only the batches of
-        an import that stopped loading directly, so Python's speed is enough."""
+        """A batch the readers wrote in the table's layout, in the merge's: each row's
+        catalogue number, values and hash, and its keys (line, number, hash). Only the batches
+        of an import that stopped loading directly, so Python's speed is enough."""
         values = slice(1, 2 + len(self.columns.fields))  # after the collection: number, values
-        rows = [
-            (seen.rpartition(b"\t")[2], *row.split(b"\t")[values], row.rpartition(b"\t")[2])
-            for row, seen in zip(
-                batch.data.split(b"\n")[:-1], batch.seen.split(b"\n")[:-1], strict=True
-            )
+        rows = [row.split(b"\t") for row in batch.data.split(b"\n")[:-1]]
+        data = [b"\t".join((*row[values], row[-1])) for row in rows]
+        keys = [
+            b"%d\t%s\t%s" % (line, row[1], row[-1])
+            for line, row in zip(batch.lines, rows, strict=True)
         ]
-        data = [b"\t".join(row) for row in rows]
-        keys = [b"\t".join((line, number, digest)) for line, number, *_v, digest in rows]
-        return CopyRows(batch.rows, b"\n".join([*data, b""]), keys=b"\n".join([*keys, b""]))
+        return CopyRows(
+            batch.rows, b"\n".join([*data, b""]), batch.lines, keys=b"\n".join([*keys, b""])
+        )
 
     def _merge_staged(self, cursor: CursorWrapper, batch: CopyRows) -> LoadOutcome:
         # The seen table grows to the archive's size, and temporary tables have no
@@ -297,7 +321,7 @@ class PostgresLoader:
         created = updated = 0
         if changed:
             with cursor.copy(self._copy_changed_sql) as copy:
-                copy.write(self._rows_of(batch.data, changed, batch.rows))
+                copy.write(self._rows_of(batch, changed))
             cursor.execute(self._merge_sql, self._params())
             created, updated = cursor.fetchone()
         unchanged = batch.rows - len(duplicates) - created - updated
@@ -324,13 +348,13 @@ class PostgresLoader:
         return []
 
     @staticmethod
-    def _rows_of(data: bytes, lines: list[tuple[int]], rows: int) -> bytes:
-        """The rows of ``data`` (each starting with its line) on ``lines``: all of them when
-        every row is new or changed, as in a first import, without looking."""
-        if len(lines) == rows:
-            return data
-        wanted = {str(line).encode() for (line,) in lines}
-        kept = [row for row in data.split(b"\n") if row.partition(b"\t")[0] in wanted]
+    def _rows_of(batch: CopyRows, lines: list[tuple[int]]) -> bytes:
+        """The rows of ``batch.data`` on ``lines``, found by their place in the batch: all of
+        them when every row is new or changed, as in a first import, without looking."""
+        if len(lines) == batch.rows:
+            return batch.data
+        rows = batch.data.split(b"\n")
+        kept = [rows[bisect_left(batch.lines, line)] for (line,) in lines]
         kept.append(b"")
         return b"\n".join(kept)
 
