@@ -135,3 +135,15 @@ def test_the_dockerfile_serves_the_same_wsgi_application():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "elvis.wsgi:application" in dockerfile
     assert "requirements.txt" in dockerfile
+
+
+def test_the_image_compiles_the_apps_bytecode_after_copying_it():
+    """PYTHONDONTWRITEBYTECODE stops every process writing bytecode, so the image compiles
+    the app once at build; otherwise each process compiles it from source as it starts."""
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    copied = next(i for i, line in enumerate(lines) if line.startswith("COPY --chown=elvis . ."))
+    compiled = next(i for i, line in enumerate(lines) if "python -m compileall" in line)
+    assert "PYTHONDONTWRITEBYTECODE=1" in "\n".join(lines)
+    assert copied < compiled
+    assert "/srv/elvis/app" in lines[compiled]
+    assert lines[compiled].lstrip().startswith("RUN")
