@@ -111,15 +111,18 @@ class ImportRun:
                     def prepared(spans: list[Span] | None) -> Iterator[PreparedBatch]:
                         """The batches of ``spans`` (of the whole archive: None)."""
                         sources = [None] if spans is None else spans
-                        for span in sources:
-                            source = archive.rows(TERMS, span)
-                            for batch in batches(source, mapper, self.batch_size):
-                                yield PreparedBatch(
-                                    loader.prepare(batch),
-                                    batch.rejections,
-                                    batch.rows,
-                                    batch.last_line,
-                                )
+                        try:
+                            for span in sources:
+                                source = archive.rows(TERMS, span)
+                                for batch in batches(source, mapper, self.batch_size):
+                                    yield PreparedBatch(
+                                        loader.prepare(batch),
+                                        batch.rejections,
+                                        batch.rows,
+                                        batch.last_line,
+                                    )
+                        finally:
+                            loader.done_reading()
 
                     for batch in read_ahead(*self._producers(prepared, spans)):
                         with transaction.atomic():

@@ -7,8 +7,9 @@ before: one for an archive read as a whole, several (``mappers``) for one cut in
 (``spans``), each taking every n-th batch. The loading takes the batches in turn from each
 reader, so it sees them in the archive's order whatever their number. Each reader's queue holds
 at most ``DEPTH`` batches, so memory stays bounded whatever the archive size. A reader never
-touches the database: it inherits the parent's connection objects with the fork and must leave
-them alone (it ends with ``os._exit``, as multiprocessing's children do).
+touches the parent's connections: it inherits their objects with the fork and must leave them
+alone (it ends with ``os._exit``, as multiprocessing's children do); what it produces may open
+one of its own (a merging PostgreSQL import's ``ReaderProbe``) and close it when done.
 
 Ctrl-C reaches the whole process group: the readers ignore it and the parent, interrupted,
 kills them on its way out. An ``ImportFailed`` in a reader (a damaged line) reaches the parent

@@ -18,7 +18,11 @@ class LoadOutcome(NamedTuple):
 class Loader(Protocol):
     def prepare(self, batch: MappedBatch) -> Sized:
         """The batch as ``load`` takes it fastest (its length: the records), made without the
-        database: the archive's reader process calls this."""
+        importer's connection: the archive's reader process calls this."""
+        ...
+
+    def done_reading(self) -> None:
+        """What ``prepare`` held released: the reader calls this after its last batch."""
         ...
 
     def load(self, records: Any) -> LoadOutcome:

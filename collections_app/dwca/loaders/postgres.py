@@ -1,13 +1,15 @@
 """PostgreSQL: COPY a batch into a staging table, then write it into the specimen table.
 
 ``prepare`` turns a batch into ``COPY`` text, each row with its import hash (``rowhash``, as
-on SQLite), and touches no database, so the archive's reader processes do it while the
-database loads the batch before. It writes the whole batch through C-level maps, one
+on SQLite), on no connection of the importer's, so the archive's reader processes do it while
+the database loads the batch before. It writes the whole batch through C-level maps, one
 ``str.format`` a row, and escapes row by row only a batch holding a character ``COPY`` reads
-otherwise (``_copy_texts``): a loop of several Python steps a row made it a third of a
-reader's time, and the readers' CPU is the import's limit (bench/README.md). (The hash was
-once a column the staging table generated in SQL: it cost the database 2.5 µs a row, twice
-the reader's, and the import is bound by the CPU of both; bench/README.md.) ``load`` then
+otherwise (``_copy_numbers``, ``_copy_values``): a loop of several Python steps a row made it
+a third of a reader's time, and the readers' CPU is the import's limit (bench/README.md).
+Merging, a reader first asks the database on a connection of its own which rows are new or
+changed (``ReaderProbe``) and writes only their values. (The hash was once a column the
+staging table generated in SQL: it cost the database 2.5 µs a row, twice the reader's, and
+the import is bound by the CPU of both; bench/README.md.) ``load`` then
 takes one of two ways:
 
 - **direct**, while the collection had no specimens when the import began: the batch is
@@ -20,7 +22,9 @@ takes one of two ways:
   ``INSERT … SELECT`` cost the database a quarter more CPU than the copy (bench/README.md).
 - **merge**: staging holds each row's line, catalogue number and import hash (``rowhash``),
   not its values. The rows whose stored hash differs (or that are new) are found by one
-  probe of the specimen table a row; only their values are copied (``CHANGED``), so a
+  probe of the specimen table a row — by the readers, each on a connection of its own
+  (``ReaderProbe``), so that they write only those rows' values, or, inside a caller's
+  transaction, by the loader; only their values are copied (``CHANGED``), so a
   re-import of an unchanged archive copies three columns a row and writes nothing (copying
   every value into staging cost the database more than finding the changed rows;
   bench/README.md). The readers write a row's values without its line, which only staging
@@ -54,8 +58,9 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
+import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
 from psycopg.errors import UniqueViolation
@@ -68,6 +73,7 @@ from .outcome import LoadOutcome
 
 STAGING = "pg_temp.elvis_dwca_staging"  # a batch's lines, catalogue numbers and hashes
 CHANGED = "pg_temp.elvis_dwca_changed"  # the batch's new and changed rows: number, values, hash
+PROBED = "pg_temp.elvis_dwca_probed"  # a reader's batch keys, on the reader's own connection
 SEEN = "pg_temp.elvis_dwca_seen"  # catalogue numbers of the earlier batches, and their lines
 #: A collection the planner counts fewer specimens in than this is counted again (``ANALYZE``)
 #: before the import's first merge.
@@ -82,11 +88,13 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 @dataclass(frozen=True)
 class CopyRows:
-    """A batch ready for ``COPY`` (text format), its rows in the batch's order, ``lines``
-    their lines in the core file (ascending). ``direct``: ``data`` holds the specimen table's
-    own columns (``PostgresLoader.direct_columns``) and ``seen`` each row's catalogue number
-    and line; otherwise ``data`` is ``CHANGED``'s (catalogue number, values, hash) and
-    ``keys`` staging's (line, catalogue number, hash)."""
+    """A batch of ``rows`` ready for ``COPY`` (text format), in the batch's order; ``lines``
+    are the lines in the core file (ascending) of the rows ``data`` holds. ``direct``:
+    ``data`` holds the specimen table's own columns (``PostgresLoader.direct_columns``) and
+    ``seen`` each row's catalogue number and line; otherwise ``data`` is ``CHANGED``'s
+    (catalogue number, values, hash) and ``keys`` staging's (line, catalogue number, hash) of
+    every row. ``probed``: the reader's probe found the rows unchanged but those of ``data``,
+    so it holds only theirs."""
 
     rows: int
     data: bytes
@@ -94,6 +102,7 @@ class CopyRows:
     direct: bool = False
     seen: bytes = b""
     keys: bytes = b""
+    probed: bool = False
 
     def __len__(self) -> int:
         return self.rows
@@ -108,25 +117,88 @@ def _copy_text(value: object) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
-def _copy_texts(
-    numbers: list[str], values: list[tuple[str, ...]], fields: Sequence[str]
-) -> tuple[list[str], list[str]]:
-    """Each row's catalogue number, and its values joined by tabs, as ``COPY`` text reads
-    them: as they are, unless the batch holds a character ``COPY`` escapes (tabs and line
-    breaks are counted: each joined row holds one tab fewer than its fields, each number
-    none), and then escaped row by row."""
+def _copy_numbers(numbers: list[str]) -> list[str]:
+    """The catalogue numbers as ``COPY`` text reads them: as they are, unless one holds a
+    character ``COPY`` escapes (then each is escaped)."""
+    text = "\n".join(numbers)
+    if text.count("\n") == len(numbers) - 1 and not any(c in text for c in "\t\\\r"):
+        return numbers
+    return [number.translate(_COPY_ESCAPES) for number in numbers]
+
+
+def _copy_values(values: Sequence[tuple[str, ...]], fields: Sequence[str]) -> list[str]:
+    """Each row's values joined by tabs, as ``COPY`` text reads them: as they are, unless
+    the batch holds a character ``COPY`` escapes (tabs and line breaks are counted: each row
+    holds one tab fewer than its fields, one line break between rows), and then escaped row
+    by row."""
     joined = list(map("\t".join, values))
-    text, keys = "\n".join(joined), "\n".join(numbers)
-    rows = len(joined)
+    text, rows = "\n".join(joined), len(joined)
     if (
         text.count("\t") == (len(fields) - 1) * rows
-        and text.count("\n") == keys.count("\n") == rows - 1
-        and "\t" not in keys
-        and not any("\\" in part or "\r" in part for part in (text, keys))
+        and text.count("\n") == rows - 1
+        and "\\" not in text
+        and "\r" not in text
     ):
-        return numbers, joined
-    escaped = ["\t".join([value.translate(_COPY_ESCAPES) for value in row]) for row in values]
-    return [number.translate(_COPY_ESCAPES) for number in numbers], escaped
+        return joined
+    return ["\t".join([value.translate(_COPY_ESCAPES) for value in row]) for row in values]
+
+
+def changed_lines_sql(columns: SpecimenColumns, table: str) -> str:
+    """The lines of ``table``'s rows (line, catalogue number, hash) that the collection (the
+    parameter) does not hold with that hash: new, changed, or edited since (no hash)."""
+    return (
+        f"SELECT staged.line FROM {table} AS staged WHERE NOT EXISTS ("
+        f"SELECT FROM {columns.table} AS specimen "
+        f"WHERE specimen.{columns.collection} = %s "
+        f"AND specimen.{columns.catalog_number} = staged.{columns.catalog_number} "
+        f"AND specimen.{columns.import_hash} = staged.import_hash)"
+    )
+
+
+class ReaderProbe:
+    """A reader's own connection, which finds a merging batch's new and changed rows before
+    the reader writes their values, so that a re-import writes (and hands over) only theirs:
+    writing every row's was a sixth of a reader's time, and the readers' CPU is the import's
+    limit (bench/README.md). It reads what is committed, as the loader's own probe would a
+    moment later: the import's earlier batches touch only other catalogue numbers (a repeat is
+    rejected), and the merge, whatever it is given, rewrites a row only where its hash differs.
+    Opened on first use, in the reader process (a connection never crosses a fork)."""
+
+    def __init__(self, params: dict[str, Any], collection_id: int, columns: SpecimenColumns):
+        self.params = params
+        self.collection_id = collection_id
+        self.sql = changed_lines_sql(columns, PROBED)
+        self.copy_sql = f"COPY {PROBED} (line, {columns.catalog_number}, import_hash) FROM STDIN"
+        self.number = columns.catalog_number
+        self._connection: psycopg.Connection | None = None
+
+    def changed_lines(self, keys: bytes) -> list[int]:
+        """The lines, ascending, of the rows of ``keys`` (staging's text) the collection does
+        not hold with their hash."""
+        if self._connection is None:
+            self._connection = self._open()
+        with self._connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {PROBED}")
+            with cursor.copy(self.copy_sql) as copy:
+                copy.write(keys)
+            cursor.execute(self.sql, [self.collection_id])
+            return sorted(line for (line,) in cursor.fetchall())
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _open(self) -> psycopg.Connection:
+        """Autocommit, with the loader's planner settings for its probe (a key a row)."""
+        opened = psycopg.connect(**self.params, autocommit=True)
+        for setting in ("enable_hashjoin = off", "enable_mergejoin = off", "jit = off"):
+            opened.execute(f"SET {setting}")
+        opened.execute(
+            f"CREATE TEMPORARY TABLE {PROBED} (line bigint NOT NULL, "
+            f"{self.number} text NOT NULL, import_hash bigint NOT NULL)"
+        )
+        return opened
 
 
 class PostgresLoader:
@@ -134,6 +206,7 @@ class PostgresLoader:
         self.collection_id = collection_id
         self.columns = columns
         self.direct = False
+        self._probe: ReaderProbe | None = None
         self._analyze_before_merging = False
         self._seen_file: BinaryIO | None = None  # ``SEEN``'s rows while loading directly
         fields = ", ".join(columns.fields)
@@ -148,13 +221,7 @@ class PostgresLoader:
         self._remember_sql = (
             f"INSERT INTO {SEEN} (catalog_number, line) SELECT {key}, line FROM {STAGING}"
         )
-        self._changed_lines_sql = (
-            f"SELECT staged.line FROM {STAGING} AS staged WHERE NOT EXISTS ("
-            f"SELECT FROM {columns.table} AS specimen "
-            f"WHERE specimen.{columns.collection} = %s "
-            f"AND specimen.{columns.catalog_number} = staged.{key} "
-            f"AND specimen.{columns.import_hash} = staged.import_hash)"
-        )
+        self._changed_lines_sql = changed_lines_sql(columns, STAGING)
         self._merge_sql = self._merge(columns)
         self.direct_columns = (
             columns.collection,
@@ -196,6 +263,12 @@ class PostgresLoader:
                 # Closed by ``close`` (or on turning to merging), as the work tables are dropped.
                 self._seen_file = tempfile.TemporaryFile(prefix="elvis-dwca-seen-")  # noqa: SIM115
             self._analyze_before_merging = self._estimate(cursor) < ANALYZE_BELOW_ROWS
+            if not self.direct and not connection.in_atomic_block:
+                # Only outside a caller's transaction: the probe's own connection could not
+                # see its rows, and would wait for its locks.
+                self._probe = ReaderProbe(
+                    connection.get_connection_params(), self.collection_id, self.columns
+                )
             # Loading directly, nothing probes it (the unique constraint does), so it has no
             # key to keep up until a merge needs one.
             key = "" if self.direct else " PRIMARY KEY"
@@ -216,6 +289,7 @@ class PostgresLoader:
         return plan[0]["Plan"]["Plan Rows"]
 
     def close(self) -> None:
+        self.done_reading()  # the probe of batches prepared in this process, if any
         if self._seen_file is not None:
             self._seen_file.close()
             self._seen_file = None
@@ -224,17 +298,37 @@ class PostgresLoader:
 
     def prepare(self, batch: MappedBatch) -> CopyRows:
         """The batch as COPY reads it, in the table's layout while this import loads directly
-        (no database here: the reader process runs this)."""
+        (the reader process runs this, never on the importer's connection). Merging, with a
+        ``ReaderProbe``, the values are written only for the rows it finds new or changed."""
         count, lines = len(batch), array("q", batch.lines)
         digests = row_hashes(batch.values)
-        numbers, values = _copy_texts(batch.catalog_numbers, batch.values, self.columns.fields)
+        numbers, values = _copy_numbers(batch.catalog_numbers), batch.values
+        fields = self.columns.fields
         if self.direct:
-            data = "".join(map(self._direct_row.format, numbers, values, digests))
+            data = "".join(
+                map(self._direct_row.format, numbers, _copy_values(values, fields), digests)
+            )
             seen = "".join(map("{}\t{}\n".format, numbers, lines))
             return CopyRows(count, data.encode(), lines, direct=True, seen=seen.encode())
-        data = "".join(map("{}\t{}\t{}\n".format, numbers, values, digests))
-        keys = "".join(map("{}\t{}\t{}\n".format, lines, numbers, digests))
-        return CopyRows(count, data.encode(), lines, keys=keys.encode())
+        keys = "".join(map("{}\t{}\t{}\n".format, lines, numbers, digests)).encode()
+        if self._probe is None:
+            data = "".join(
+                map("{}\t{}\t{}\n".format, numbers, _copy_values(values, fields), digests)
+            )
+            return CopyRows(count, data.encode(), lines, keys=keys)
+        changed = array("q", self._probe.changed_lines(keys))
+        places = [bisect_left(lines, line) for line in changed]
+        sent = [(numbers[i], values[i], digests[i]) for i in places]
+        written = _copy_values([row for _n, row, _d in sent], fields)
+        data = "".join(
+            map("{}\t{}\t{}\n".format, [n for n, _r, _d in sent], written, [d for *_, d in sent])
+        )
+        return CopyRows(count, data.encode(), changed, keys=keys, probed=True)
+
+    def done_reading(self) -> None:
+        """A reader's last step: its probe's connection closed."""
+        if self._probe is not None:
+            self._probe.close()
 
     def load(self, records: MappedBatch | CopyRows) -> LoadOutcome:
         batch = records if isinstance(records, CopyRows) else self.prepare(records)
@@ -314,8 +408,12 @@ class PostgresLoader:
         duplicates = self._remember(cursor)
         # Unchanged rows stay out of the merge, read only: ON CONFLICT DO UPDATE locks every
         # row it meets, even those its WHERE then leaves alone (a write of every page).
-        cursor.execute(self._changed_lines_sql, [self.collection_id])
-        changed = cursor.fetchall()
+        if batch.probed:
+            repeated = {rejection.line for rejection in duplicates}
+            changed = [(line,) for line in batch.lines if line not in repeated]
+        else:
+            cursor.execute(self._changed_lines_sql, [self.collection_id])
+            changed = cursor.fetchall()
         cursor.execute("RESET enable_hashjoin")
         cursor.execute("RESET enable_mergejoin")
         created = updated = 0
@@ -351,7 +449,7 @@ class PostgresLoader:
     def _rows_of(batch: CopyRows, lines: list[tuple[int]]) -> bytes:
         """The rows of ``batch.data`` on ``lines``, found by their place in the batch: all of
         them when every row is new or changed, as in a first import, without looking."""
-        if len(lines) == batch.rows:
+        if len(lines) == len(batch.lines):
             return batch.data
         rows = batch.data.split(b"\n")
         kept = [rows[bisect_left(batch.lines, line)] for (line,) in lines]

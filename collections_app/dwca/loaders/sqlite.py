@@ -125,6 +125,9 @@ class SqliteLoader:
         """The batch as ``load`` takes it: its records (hashed as they load)."""
         return list(batch.records())
 
+    def done_reading(self) -> None:
+        """``prepare`` holds nothing."""
+
     def _select(
         self, cursor: CursorWrapper, sql: str, params: list, records: Sequence[Record]
     ) -> Iterator[tuple]:
