@@ -311,19 +311,15 @@ class PostgresLoader:
             seen = "".join(map("{}\t{}\n".format, numbers, lines))
             return CopyRows(count, data.encode(), lines, direct=True, seen=seen.encode())
         keys = "".join(map("{}\t{}\t{}\n".format, lines, numbers, digests)).encode()
-        if self._probe is None:
-            data = "".join(
-                map("{}\t{}\t{}\n".format, numbers, _copy_values(values, fields), digests)
-            )
-            return CopyRows(count, data.encode(), lines, keys=keys)
-        changed = array("q", self._probe.changed_lines(keys))
-        places = [bisect_left(lines, line) for line in changed]
-        sent = [(numbers[i], values[i], digests[i]) for i in places]
-        written = _copy_values([row for _n, row, _d in sent], fields)
-        data = "".join(
-            map("{}\t{}\t{}\n".format, [n for n, _r, _d in sent], written, [d for *_, d in sent])
-        )
-        return CopyRows(count, data.encode(), changed, keys=keys, probed=True)
+        sent, probed = lines, self._probe is not None
+        if self._probe is not None:  # the values of the rows it finds new or changed only
+            sent = array("q", self._probe.changed_lines(keys))
+            places = [bisect_left(lines, line) for line in sent]
+            numbers = [numbers[i] for i in places]
+            values = [values[i] for i in places]
+            digests = tuple(digests[i] for i in places)
+        data = "".join(map("{}\t{}\t{}\n".format, numbers, _copy_values(values, fields), digests))
+        return CopyRows(count, data.encode(), sent, keys=keys, probed=probed)
 
     def done_reading(self) -> None:
         """A reader's last step: its probe's connection closed."""
