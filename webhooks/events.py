@@ -1,25 +1,21 @@
-"""Which events a partner can subscribe to, and how a request looks in a payload.
+"""Which events a partner can subscribe to.
 
-Both are read from the registry of request kinds (``elvis.workflow.kinds``), so a new kind
-(visits, digitisation) is subscribable and rendered without touching this app: the events are
-its ``RequestKind.event_names()``, and the payload is what its API viewset answers on
-``GET /api/v1/<kind>-requests/<id>/``.
+Read from the registry of request kinds (``elvis.workflow.kinds``), so a new kind (visits,
+digitisation) is subscribable without touching this app: the events are its
+``RequestKind.event_names()``. How a request looks in a payload is ``payloads``'s: the
+subscription model's validator imports this module as every process starts, and the API's
+viewsets it would otherwise bring along were a quarter of ``django.setup()`` for a command
+that never renders a payload (``import_dwca``, a worker's start; bench/README.md).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
-from django.utils import translation
 from django.utils.translation import gettext as _
-from rest_framework.request import Request
 
-from elvis.api.requests.viewsets import viewset_for_kind
 from elvis.workflow.kinds import all_kinds
-from elvis.workflow.models import AccessRequest
 
 #: Wildcard subscription: every event of the institution's requests.
 ALL_EVENTS = "*"
@@ -41,27 +37,3 @@ def validate_event_names(value: Any) -> None:
         raise ValidationError(
             _("Unknown events: %(names)s.") % {"names": ", ".join(unknown)}, code="unknown_event"
         )
-
-
-def render_request(request: AccessRequest, user: Any) -> dict[str, Any] | None:
-    """``request`` exactly as ``GET`` on its API resource shows it to ``user`` (same queryset,
-    annotations and serializer), or None when ``user`` may not see it. Always in the default
-    language: a partner's payload does not change with the language of whoever caused the
-    event (``status_display`` and other labels)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _render_request(request, user)
-
-
-def _render_request(request: AccessRequest, user: Any) -> dict[str, Any] | None:
-    http = HttpRequest()
-    http.method = "GET"
-    api_request = Request(http)
-    api_request.user = user
-    view = viewset_for_kind(request.kind)(
-        action="retrieve", args=(), kwargs={"pk": request.pk}, format_kwarg=None
-    )
-    view.request = api_request
-    instance = view.get_queryset().filter(pk=request.pk).first()
-    if instance is None:
-        return None
-    return view.get_serializer(instance).data

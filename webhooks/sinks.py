@@ -11,8 +11,8 @@ from django.utils import timezone
 from elvis.workflow.events import Event
 
 from . import services
-from .events import render_request
 from .models import Delivery, Subscription
+from .payloads import render_request
 from .tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
