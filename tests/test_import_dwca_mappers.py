@@ -27,13 +27,13 @@ IMPORTED = ("catalog_number", "occurrence_id", "scientific_name", "event_date", 
 def producers(monkeypatch) -> list[int]:
     """How many producers each import's ``read_ahead`` was given."""
     counts: list[int] = []
-    real = importer.read_ahead
+    real = importer.readers
 
     def counting(*given):
         counts.append(len(given))
         return real(*given)
 
-    monkeypatch.setattr(importer, "read_ahead", counting)
+    monkeypatch.setattr(importer, "readers", counting)
     return counts
 
 

@@ -4,7 +4,8 @@ Parsing the CSV and mapping each row is Python work as long as the database's sh
 import; in one process they take turns (a reader thread gained nothing: one interpreter lock for
 both). Forked reader processes run them on other cores while the database loads the batch
 before: one for an archive read as a whole, several (``mappers``) for one cut into byte ranges
-(``spans``), each taking every n-th batch. The loading takes the batches in turn from each
+(``spans``), each taking every n-th batch, handed to it as the file is copied out of the zip
+(``SpanFeed``). The loading takes the batches in turn from each
 reader, so it sees them in the archive's order whatever their number. Each reader's queue holds
 at most ``DEPTH`` batches, so memory stays bounded whatever the archive size. A reader never
 touches the parent's connections: it inherits their objects with the fork and must leave them
@@ -26,10 +27,12 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
 import queue
 import signal
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import cycle
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
@@ -51,37 +54,95 @@ POLL_SECONDS = 1.0
 READER_GC_THRESHOLDS = (100_000, 10, 10)
 
 _ITEM, _DONE, _FAILED = "item", "done", "failed"
+_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
 def read_ahead(*producers: Callable[[], Iterator[T]]) -> Iterator[T]:
     """What the producers yield, taken in turn (the first's first item, the second's first,
     …, the first's second, …) until one has no more; each produces in a reader process of its
     own, ``DEPTH`` items ahead."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        yield from _in_turn([produce() for produce in producers])
+    with readers(*producers) as items:
+        yield from items
+
+
+@contextmanager
+def readers(*producers: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
+    """``read_ahead``'s readers started now, before the first item is asked for (a caller
+    may have more to do meanwhile, or hand them what they read: ``SpanFeed``), and stopped on
+    leaving."""
+    if not _FORK:
+        yield _in_turn([produce() for produce in producers])
         return
     context = multiprocessing.get_context("fork")
     channels: list[Queue[tuple[str, Any]]] = []
-    readers = []
+    started = []
     try:
         for produce in producers:
             channel: Queue[tuple[str, Any]] = context.Queue(maxsize=DEPTH)
             channels.append(channel)
-            readers.append(context.Process(target=_reader, args=(produce, channel), daemon=True))
-            readers[-1].start()
-        for reader, channel in cycle(zip(readers, channels, strict=True)):
-            kind, item = _next(reader, channel)
-            if kind == _DONE:
-                return
-            if kind == _FAILED:
-                raise item
-            yield item
+            started.append(context.Process(target=_reader, args=(produce, channel), daemon=True))
+            started[-1].start()
+        yield _taken_in_turn(started, channels)
     finally:
-        for reader in readers:
+        for reader in started:
             if reader.is_alive():
                 reader.kill()
             reader.join()
         for channel in channels:
+            channel.close()
+            channel.cancel_join_thread()
+
+
+def _taken_in_turn(
+    started: Sequence[BaseProcess], channels: Sequence[Queue[tuple[str, Any]]]
+) -> Iterator[Any]:
+    for reader, channel in cycle(zip(started, channels, strict=True)):
+        kind, item = _next(reader, channel)
+        if kind == _DONE:
+            return
+        if kind == _FAILED:
+            raise item
+        yield item
+
+
+class SpanFeed:
+    """What a caller hands the readers after starting them: item *k* to reader *k* mod
+    ``count`` (as ``read_ahead`` takes their output), then an end to each. Unbounded queues, so
+    handing never waits for a reader (a reader waits for its turn to be taken, and the caller
+    may not take one before it has handed everything). A reader whose parent is gone stops
+    waiting (it holds a copy of the queue's writing end, so it would never see the end)."""
+
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("fork" if _FORK else None)
+        self.parent = os.getpid()
+        self.queues: list[Queue[Any]] = [context.Queue() for _ in range(count)]
+        self._handed = 0
+
+    def hand(self, item: Any) -> None:
+        """The next item, or ``None``: the end, for every reader."""
+        if item is None:
+            for channel in self.queues:
+                channel.put(None)
+            return
+        self.queues[self._handed % len(self.queues)].put(item)
+        self._handed += 1
+
+    def taken(self, reader: int) -> Iterator[Any]:
+        """Reader ``reader``'s items, in the reader's process, until the end."""
+        channel = self.queues[reader]
+        while True:
+            try:
+                item = channel.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if os.getpid() != self.parent and os.getppid() != self.parent:
+                    raise ImportFailed(_("The importing process is gone.")) from None
+                continue
+            if item is None:
+                return
+            yield item
+
+    def close(self) -> None:
+        for channel in self.queues:
             channel.close()
             channel.cancel_join_thread()
 

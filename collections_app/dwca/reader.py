@@ -11,6 +11,14 @@ An unquoted core file can also be read a byte range at a time (``spans``), for s
 processes to map it at once: its lines are read as the library reads them (the declared
 terminator ends a line, a carriage return before it is dropped, then the line is split on the
 delimiter), so a range gives the rows the whole file gives there.
+
+Copying the core file out of the zip and scanning it for the ranges were the import's serial
+start, one core busy and the other idle (≈ 0.4 s a million rows on a quick machine, 0.9 s on
+a slow one; bench/README.md). ``arriving`` copies it on a thread of the importing process
+(the inflating and the writes release the interpreter's lock) and cuts the ranges from the
+bytes as it writes them (``SpanCutter``), handing each to the readers once it is on disk; the
+readers, started before the thread (a fork copies no thread), map the first batches
+meanwhile. The rows are counted, and loading may begin, only once the copy has ended whole.
 """
 
 from __future__ import annotations
@@ -19,12 +27,14 @@ import codecs
 import csv
 import io
 import tempfile
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path, PurePosixPath
@@ -37,25 +47,106 @@ from dwca.exceptions import InvalidArchive
 from dwca.files import CSVDataFile
 
 from .errors import ArchiveError
-from .spans import Span, batch_spans, splittable
+from .spans import Span, SpanCutter, batch_spans, splittable
 from .terms import OCCURRENCE
-from .unzip import copy_member
+from .unzip import PIECE, member_pieces
 
 META_XML = "meta.xml"
 
 
-@dataclass(frozen=True)
+@dataclass
 class OccurrenceArchive:
-    """An open archive whose core file holds occurrences (see ``open_archive``)."""
+    """An open archive whose core file holds occurrences (see ``open_archive``). ``pending``:
+    the zip and its member holding the core file, until it is copied out into ``folder``
+    (``unpack``, or ``arriving`` while the readers start)."""
 
     path: Path
     folder: Path
     descriptor: DataFileDescriptor
-    core: CSVDataFile
+    pending: tuple[zipfile.ZipFile, zipfile.ZipInfo] | None = None
 
     @property
     def core_name(self) -> str:
         return self.descriptor.file_location
+
+    @cached_property
+    def core(self) -> CSVDataFile:
+        """The library's reader of the whole core file (closed with the archive)."""
+        self.unpack()
+        try:
+            return CSVDataFile(str(self.folder), self.descriptor)
+        except OSError as exc:
+            raise _unreadable_core(self.core_name, exc) from exc
+
+    def close(self) -> None:
+        if "core" in self.__dict__:
+            self.core.close()
+
+    def unpack(self) -> None:
+        """The core file copied out of the zip, if it is still in it."""
+        if self.pending is not None:
+            self._arrive(None, None)
+
+    @contextmanager
+    def arriving(self, size: int, deliver: Callable[[Span | None], None]) -> Iterator[Future[int]]:
+        """The core file copied out of the zip (or, unpacked, read) on a thread, while the
+        caller goes on: each span of ``size`` rows goes to ``deliver`` as soon as its bytes
+        are on disk, then ``None``. The future's result is the count of data rows once the
+        file is whole, or the ``ArchiveError`` of a damaged one. Leaving early (an
+        interruption) stops the copy at its next piece (the module's doc says why)."""
+        stop = threading.Event()
+        with ThreadPoolExecutor(1, thread_name_prefix="elvis-dwca-core") as thread:
+            try:
+                cutter = SpanCutter(self._terminator(), self.descriptor.lines_to_ignore, size)
+                yield thread.submit(self._arrive, cutter, deliver, stop)
+            finally:
+                stop.set()
+
+    def _arrive(
+        self,
+        cutter: SpanCutter | None,
+        deliver: Callable[[Span | None], None] | None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Copy the core file out of the zip (read it in place if there is none) and cut it
+        (``cutter``), giving ``deliver`` each span once its bytes are written; its rows."""
+        target = self.folder / self.core_name
+        with ExitStack() as stack:
+            try:
+                if self.pending is None:
+                    source = stack.enter_context(target.open("rb"))
+                    pieces: Iterator[bytes] = iter(partial(source.read, PIECE), b"")
+                    copy = None
+                else:
+                    pieces = member_pieces(*self.pending)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    copy = stack.enter_context(target.open("wb"))
+            except OSError as exc:
+                raise _unreadable_core(self.core_name, exc) from exc
+            try:
+                for piece in pieces:
+                    if stop is not None and stop.is_set():
+                        raise ArchiveError(_("The archive's copy was stopped."))
+                    if copy is not None:
+                        copy.write(piece)
+                    if cutter and deliver and (spans := cutter.feed(piece)):
+                        if copy is not None:
+                            copy.flush()  # the readers read the span's bytes from the file
+                        for span in spans:
+                            deliver(span)
+            except UNZIP_ERRORS as exc:
+                raise _unzip_error(self.path, exc) from exc
+            except OSError as exc:
+                if copy is None:
+                    raise _unreadable_core(self.core_name, exc) from exc
+                raise _no_room(self.core_name, target.parent, exc) from exc
+        self.pending = None
+        if cutter is None or deliver is None:
+            return 0
+        for span in cutter.finish():
+            deliver(span)
+        deliver(None)
+        return cutter.rows
 
     def has_term(self, term: str) -> bool:
         return term in self.descriptor.terms
@@ -105,14 +196,21 @@ class OccurrenceArchive:
     def spans(self, size: int) -> list[Span] | None:
         """The data rows in byte ranges of ``size`` rows, or None if a line break may sit
         inside a value (a quoted file: ``spans.splittable``)."""
-        if not splittable(self.descriptor):
+        if not self.splittable:
             return None
-        descriptor = self.descriptor
-        terminator = descriptor.lines_terminated_by.encode(
-            descriptor.file_encoding.removesuffix("-sig")  # "-sig" would add the mark
-        )
+        self.unpack()
         path = self.folder / self.core_name
-        return batch_spans(path, terminator, descriptor.lines_to_ignore, size)
+        return batch_spans(path, self._terminator(), self.descriptor.lines_to_ignore, size)
+
+    @property
+    def splittable(self) -> bool:
+        """Whether the core file can be cut into spans (``spans.splittable``)."""
+        return splittable(self.descriptor)
+
+    def _terminator(self) -> bytes:
+        descriptor = self.descriptor
+        # "-sig" would add the byte-order mark
+        return descriptor.lines_terminated_by.encode(descriptor.file_encoding.removesuffix("-sig"))
 
     def _span_values(
         self, span: Span, present: list[str], core: BinaryIO
@@ -152,6 +250,7 @@ class OccurrenceArchive:
 
     def count_rows(self) -> int:
         """Data rows, counted as line breaks (fast, for an ETA; quoted line breaks overcount)."""
+        self.unpack()
         lines, last = 0, b""
         with (self.folder / self.core_name).open("rb") as data:
             for chunk in iter(partial(data.read, 1 << 16), b""):
@@ -163,34 +262,42 @@ class OccurrenceArchive:
 
 
 @contextmanager
-def open_archive(path: Path) -> Iterator[OccurrenceArchive]:
+def open_archive(path: Path, *, unpack: bool = True) -> Iterator[OccurrenceArchive]:
     """Open a zip (or an unpacked folder) whose meta.xml declares an occurrence core.
 
-    Raises ``ArchiveError`` for anything that is not such an archive. The temporary copy of
-    the core file is removed on exit, whatever happens.
+    Raises ``ArchiveError`` for anything that is not such an archive. A zip's core file is
+    copied out before the archive is given, unless ``unpack`` is false: then it is still
+    ``pending``, for the caller to copy (``unpack``, or ``arriving`` alongside its own work).
+    The temporary copy of the core file is removed on exit, whatever happens.
     """
     with ExitStack() as stack:
+        pending = None
         if path.is_dir():
             folder = path
             descriptor = _core_descriptor(_read_meta(path / META_XML))
+            try:
+                (folder / descriptor.file_location).open("rb").close()
+            except OSError as exc:
+                raise _unreadable_core(descriptor.file_location, exc) from exc
         elif zipfile.is_zipfile(path):
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="elvis-dwca-")))
-            descriptor = _unpack(path, folder)
+            try:
+                zipped = stack.enter_context(zipfile.ZipFile(path))
+                descriptor, member = _locate(zipped)
+            except UNZIP_ERRORS as exc:
+                raise _unzip_error(path, exc) from exc
+            pending = (zipped, member)
         elif path.exists():
             raise ArchiveError(
                 _("%(path)s is not a zip file (a Darwin Core Archive is a zip).") % {"path": path}
             )
         else:
             raise ArchiveError(_("%(path)s does not exist.") % {"path": path})
-        try:
-            core = CSVDataFile(str(folder), descriptor)
-        except OSError as exc:
-            raise ArchiveError(
-                _("The core file %(file)s named in meta.xml cannot be read: %(error)s")
-                % {"file": descriptor.file_location, "error": exc.strerror or exc}
-            ) from exc
-        stack.callback(core.close)
-        yield OccurrenceArchive(path, folder, descriptor, core)
+        archive = OccurrenceArchive(path, folder, descriptor, pending)
+        stack.callback(archive.close)
+        if unpack:
+            archive.unpack()
+        yield archive
 
 
 def _read_meta(path: Path) -> bytes:
@@ -203,52 +310,56 @@ def _read_meta(path: Path) -> bytes:
         ) from exc
 
 
-def _unpack(path: Path, folder: Path) -> DataFileDescriptor:
-    """Copy meta.xml's core file out of the zip; archives zipped with their folder work too."""
+def _locate(archive: zipfile.ZipFile) -> tuple[DataFileDescriptor, zipfile.ZipInfo]:
+    """meta.xml's core descriptor and the member holding the core file; archives zipped with
+    their folder work too."""
+    root = _content_root(archive.namelist())
     try:
-        with zipfile.ZipFile(path) as archive:
-            root = _content_root(archive.namelist())
-            try:
-                meta = archive.read(root + META_XML)
-            except KeyError as exc:
-                raise ArchiveError(
-                    _(
-                        "The archive has no meta.xml; ELViS needs it to know what the columns "
-                        'are. (A GBIF "simple CSV" download has none: ask GBIF for the '
-                        "Darwin Core Archive format.)"
-                    )
-                ) from exc
-            descriptor = _core_descriptor(meta)
-            location = descriptor.file_location
-            try:
-                member = archive.getinfo(root + location)
-            except KeyError as exc:
-                raise ArchiveError(
-                    _("The core file %(file)s named in meta.xml is not in the archive.")
-                    % {"file": location}
-                ) from exc
-            _copy_out(archive, member, folder / location)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
-        # Damaged data, an unsupported compression method, or an encrypted member.
-        raise ArchiveError(
-            _("%(path)s cannot be unzipped: %(error)s") % {"path": path, "error": exc}
-        ) from exc
-    return descriptor
-
-
-def _copy_out(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path) -> None:
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with target.open("wb") as copy:
-            copy_member(archive, member, copy)
-    except OSError as exc:
+        meta = archive.read(root + META_XML)
+    except KeyError as exc:
         raise ArchiveError(
             _(
-                "Cannot unpack %(file)s into %(folder)s: %(error)s. Set TMPDIR to a folder "
-                "with more room, or import the archive's unpacked folder instead."
+                "The archive has no meta.xml; ELViS needs it to know what the columns "
+                'are. (A GBIF "simple CSV" download has none: ask GBIF for the '
+                "Darwin Core Archive format.)"
             )
-            % {"file": member.filename, "folder": target.parent, "error": exc.strerror or exc}
         ) from exc
+    descriptor = _core_descriptor(meta)
+    location = descriptor.file_location
+    try:
+        return descriptor, archive.getinfo(root + location)
+    except KeyError as exc:
+        raise ArchiveError(
+            _("The core file %(file)s named in meta.xml is not in the archive.")
+            % {"file": location}
+        ) from exc
+
+
+#: Damaged data, an unsupported compression method, or an encrypted member.
+UNZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError)
+
+
+def _unzip_error(path: Path, error: BaseException) -> ArchiveError:
+    return ArchiveError(
+        _("%(path)s cannot be unzipped: %(error)s") % {"path": path, "error": error}
+    )
+
+
+def _unreadable_core(name: str, error: OSError) -> ArchiveError:
+    return ArchiveError(
+        _("The core file %(file)s named in meta.xml cannot be read: %(error)s")
+        % {"file": name, "error": error.strerror or error}
+    )
+
+
+def _no_room(name: str, folder: Path, error: OSError) -> ArchiveError:
+    return ArchiveError(
+        _(
+            "Cannot unpack %(file)s into %(folder)s: %(error)s. Set TMPDIR to a folder "
+            "with more room, or import the archive's unpacked folder instead."
+        )
+        % {"file": name, "folder": folder, "error": error.strerror or error}
+    )
 
 
 def _content_root(names: list[str]) -> str:

@@ -58,44 +58,75 @@ def splittable(descriptor: DataFileDescriptor) -> bool:
 
 
 def batch_spans(path: Path, terminator: bytes, header_lines: int, size: int) -> list[Span]:
-    """The data rows of the file at ``path``, ``size`` rows a span (the last may hold fewer).
-
-    Line numbers count header lines from 1, as ``OccurrenceArchive.rows`` does; a last line
-    without a terminator is a row, as the library reads it.
-    """
-    starts: list[int] = []  # where lines header_lines, header_lines + size, … begin
-    wanted = header_lines  # the next line (0-based) whose start is wanted
-    ended = 0  # terminators passed: the line being read is line number `ended` (0-based)
-    if wanted == 0:
-        starts.append(0)
-        wanted += size
-    offset = 0  # of `carry` in the file
-    carry = b""  # the last byte of a chunk, when it may begin a terminator ("\r" of "\r\n")
-    ends_a_line = True  # the bytes read so far end with a terminator (or there are none)
-    step = len(terminator)
+    """The data rows of the file at ``path``, ``size`` rows a span (the last may hold fewer)."""
+    cutter = SpanCutter(terminator, header_lines, size)
+    found: list[Span] = []
     with path.open("rb") as data:
         while chunk := data.read(CHUNK):
-            buffer = carry + chunk
-            position = 0
-            remaining = buffer.count(terminator)  # after `position`: each chunk counted once
-            while ended + remaining >= wanted:
-                for _passed in range(wanted - ended):
-                    position = buffer.index(terminator, position) + step
-                remaining -= wanted - ended
-                ended = wanted
-                starts.append(offset + position)
-                wanted += size
-            ended += remaining
-            ends_a_line = buffer.endswith(terminator)
-            keep = 0 if ends_a_line else step - 1
-            carry = buffer[len(buffer) - keep :]
-            offset += len(buffer) - keep
-    end = offset + len(carry)
-    lines = ended if ends_a_line else ended + 1  # a last line without a terminator is a row
-    rows = max(lines - header_lines, 0)
-    return [
-        Span(start, following, header_lines + first + 1, min(size, rows - first))
-        for first, start, following in zip(
-            range(0, rows, size), starts, [*starts[1:], end], strict=False
-        )
-    ]
+            found += cutter.feed(chunk)
+    return found + cutter.finish()
+
+
+class SpanCutter:
+    """The spans of a file whose bytes are fed in order, each given as soon as the line after
+    it begins: the file may still be arriving (``arrival``), and its readers start on the first
+    span while the rest is written.
+
+    Line numbers count header lines from 1, as ``OccurrenceArchive.rows`` does; a last line
+    without a terminator is a row, as the library reads it. ``rows`` is the count of data rows
+    once ``finish`` has been called.
+    """
+
+    def __init__(self, terminator: bytes, header_lines: int, size: int) -> None:
+        self.terminator, self.header_lines, self.size = terminator, header_lines, size
+        self.rows = 0
+        self._wanted = header_lines  # the next line (0-based) whose start is wanted
+        self._ended = 0  # terminators passed: the line being read is line number `ended`
+        self._open: int | None = None  # where the span being cut begins
+        self._first = 0  # its first data row (0-based)
+        self._offset = 0  # of `carry` in the file
+        self._carry = b""  # the last byte of a chunk, when it may begin a terminator
+        self._ends_a_line = True  # the bytes fed so far end with a terminator (or are none)
+        if header_lines == 0:
+            self._open, self._wanted = 0, size
+
+    def feed(self, chunk: bytes) -> list[Span]:
+        """The spans that the bytes fed so far complete."""
+        if not chunk:  # nothing new: whether the bytes so far end a line is unchanged
+            return []
+        terminator, step = self.terminator, len(self.terminator)
+        buffer = self._carry + chunk
+        position = 0
+        remaining = buffer.count(terminator)  # after `position`: each chunk counted once
+        completed = []
+        while self._ended + remaining >= self._wanted:
+            for _passed in range(self._wanted - self._ended):
+                position = buffer.index(terminator, position) + step
+            remaining -= self._wanted - self._ended
+            self._ended = self._wanted
+            start = self._offset + position
+            if self._open is not None:  # the span before holds exactly `size` rows
+                completed.append(self._span(start, self.size))
+                self._first += self.size
+            self._open = start
+            self._wanted += self.size
+        self._ended += remaining
+        self._ends_a_line = buffer.endswith(terminator)
+        keep = 0 if self._ends_a_line else step - 1
+        self._carry = buffer[len(buffer) - keep :]
+        self._offset += len(buffer) - keep
+        return completed
+
+    def finish(self) -> list[Span]:
+        """The last span, if the file's end leaves one; ``rows`` is then known."""
+        end = self._offset + len(self._carry)
+        lines = self._ended if self._ends_a_line else self._ended + 1
+        self.rows = max(lines - self.header_lines, 0)
+        if self._open is None or self.rows <= self._first:
+            return []
+        return [self._span(end, self.rows - self._first)]
+
+    def _span(self, end: int, rows: int) -> Span:
+        if self._open is None:
+            raise RuntimeError("no span is open")
+        return Span(self._open, end, self.header_lines + self._first + 1, rows)

@@ -1,22 +1,23 @@
 """Copying one member out of a zip, a deflated one inflated by ISA-L.
 
-An import cannot read a row before its core file is out of the zip (the readers take byte
-ranges of it), so the inflating is the import's serial start: ≈ 1 s a million rows with
-``zipfile``'s zlib, half that with ISA-L's inflate (``isal``, SIMD assembly; bench/README.md).
-``zipfile`` has no way to hand a member's compressed bytes to another inflater, so a deflated
-member is read here from its local header on, as ``zipfile`` reads it, and its CRC-32 is
-checked as ``zipfile`` checks it: a damaged member is refused, its copy never read. Any
-other member (stored, bzip2, LZMA, encrypted) goes through ``zipfile`` itself, which copies
-or refuses it as before.
+The import's readers take byte ranges of the core file as they are written
+(``OccurrenceArchive.arriving``), but the inflating is still on the import's critical path:
+≈ 1 s a million rows with ``zipfile``'s zlib, half that with ISA-L's inflate (``isal``, SIMD
+assembly; bench/README.md). ``zipfile`` has no way to hand a member's compressed bytes to
+another inflater, so a deflated member is read here from its local header on, as ``zipfile``
+reads it, and its CRC-32 is checked as ``zipfile`` checks it: a damaged member is refused
+before its last piece is given, so nothing is loaded from it (the readers may have read what
+came before; their work is thrown away). Any other member (stored, bzip2, LZMA, encrypted)
+goes through ``zipfile`` itself, which reads or refuses it as before.
 """
 
 from __future__ import annotations
 
-import shutil
 import struct
 import zipfile
 from collections.abc import Iterator
-from typing import BinaryIO, cast
+from functools import partial
+from typing import cast
 
 from isal import isal_zlib
 
@@ -37,12 +38,13 @@ class DamagedMember(zipfile.BadZipFile):
     """The member's compressed data is not what its headers say."""
 
 
-def copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: BinaryIO) -> None:
-    """Write ``member``'s content to ``target``; ``zipfile.BadZipFile`` (or ``zipfile``'s own
-    errors) if it cannot be read whole and right."""
+def member_pieces(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
+    """``member``'s content, at most ``PIECE`` bytes at a time, as it is inflated; the last
+    piece comes only once the whole member has been checked, so a damaged member raises
+    (``zipfile.BadZipFile`` or ``zipfile``'s own errors) before its copy is complete."""
     if member.compress_type != zipfile.ZIP_DEFLATED or member.flag_bits & _ENCRYPTED:
-        with archive.open(member) as source:
-            shutil.copyfileobj(source, target)
+        with archive.open(member) as source:  # zipfile checks the CRC as the last bytes go
+            yield from iter(partial(source.read, PIECE), b"")
         return
     inflater = isal_zlib.decompressobj(-isal_zlib.MAX_WBITS)  # raw deflate, as in a zip
     crc = size = 0
@@ -51,17 +53,17 @@ def copy_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Binar
             while chunk:
                 data = inflater.decompress(chunk, PIECE)
                 crc, size = isal_zlib.crc32(data, crc), size + len(data)
-                target.write(data)
+                yield data
                 chunk = inflater.unconsumed_tail
         data = inflater.flush()
     except _InflateError as exc:
         raise DamagedMember(f"{member.filename}: {exc}") from exc
     crc, size = isal_zlib.crc32(data, crc), size + len(data)
-    target.write(data)
     if not inflater.eof or size != member.file_size:
         raise DamagedMember(f"{member.filename} is cut short")
     if crc != member.CRC:
         raise DamagedMember(f"Bad CRC-32 for file {member.filename!r}")
+    yield data
 
 
 def _compressed(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> Iterator[bytes]:
