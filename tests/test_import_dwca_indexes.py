@@ -89,6 +89,27 @@ def test_an_interrupted_rebuild_load_still_ends_with_every_index(
     assert Specimen.objects.filter(collection=collection_a).count() == 100
 
 
+def test_an_interruption_as_the_drop_commits_still_ends_with_every_index(
+    collection_a, archive, monkeypatch
+):
+    """Ctrl-C landing after the drop's commit, before the drop has returned."""
+    real = indexes.drop
+
+    def drop_then_interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        assert index_names() == []
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(indexes, "drop", drop_then_interrupted)
+
+    with pytest.raises(CommandError) as raised:
+        import_dwca(archive, collection_a, "--indexes", "rebuild")
+
+    assert raised.value.returncode == 130
+    assert index_names() == ALL
+    assert not Specimen.objects.filter(collection=collection_a).exists()
+
+
 def test_an_import_first_rebuilds_what_a_killed_one_left_missing(collection_a, archive):
     indexes.drop(Specimen._meta.indexes)  # what an import killed during a large load leaves
     assert index_names() == []

@@ -271,8 +271,11 @@ def search_indexes_for_load(
     if not defer:
         yield build_missing(announce, report)
         return
-    drop(search_indexes(), key=collection_key.applies())
     try:
+        # Inside: an interruption that lands as the drop commits (the indexes gone, the drop
+        # not yet returned) still rebuilds them. A drop that fails changed nothing, and the
+        # rebuild then finds nothing missing.
+        drop(search_indexes(), key=collection_key.applies())
         yield report
     finally:
         build_missing(announce, report)
