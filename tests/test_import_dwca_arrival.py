@@ -186,3 +186,16 @@ def test_the_whole_file_path_copies_first(collection_a, tmp_path, monkeypatch):
     output = import_dwca(archive, collection_a, "--mappers", "2")
 
     assert output.startswith("created 7,")
+
+
+@pytest.mark.parametrize("header_lines", [0, 1])
+def test_an_archive_without_rows_imports_nothing_with_several_readers(
+    collection_a, tmp_path, header_lines
+):
+    """No span at all: every reader gets only the end, and the import says so."""
+    archive = write_occurrences(tmp_path / "empty.zip", [], header_lines=header_lines)
+
+    output = import_dwca(archive, collection_a, "--mappers", "3")
+
+    assert output.startswith("created 0, updated 0, unchanged 0, rejected 0")
+    assert not Specimen.objects.exists()
