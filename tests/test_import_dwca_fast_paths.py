@@ -37,7 +37,8 @@ def test_batches_are_read_and_mapped_in_another_process_ahead_of_the_loading():
         for number in range(5):
             yield number, os.getpid()
 
-    produced = list(readahead.read_ahead(produce))
+    with readahead.readers(produce) as items:
+        produced = list(items)
 
     assert [number for number, _pid in produced] == list(range(5))
     assert {pid for _number, pid in produced} != {os.getpid()}
@@ -49,7 +50,8 @@ def test_a_reader_leaves_its_inherited_heap_to_the_collector_and_collects_rarely
         yield gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()
 
     ours = gc.get_threshold(), gc.get_freeze_count()
-    [(enabled, thresholds, frozen)] = readahead.read_ahead(produce)
+    with readahead.readers(produce) as items:
+        [(enabled, thresholds, frozen)] = items
 
     assert enabled  # a cycle, if a producer ever made one, is still collected
     assert thresholds == readahead.READER_GC_THRESHOLDS
@@ -63,11 +65,10 @@ def test_a_failure_in_the_reader_reaches_the_loading_after_the_batches_before_it
         yield 1
         raise ImportFailed("line 3 is damaged")
 
-    produced = readahead.read_ahead(produce)
-
-    assert next(produced) == 1
-    with pytest.raises(ImportFailed, match="line 3 is damaged"):
-        next(produced)
+    with readahead.readers(produce) as produced:
+        assert next(produced) == 1
+        with pytest.raises(ImportFailed, match="line 3 is damaged"):
+            next(produced)
     assert multiprocessing.active_children() == []
 
 
@@ -79,7 +80,8 @@ def test_several_readers_are_taken_in_turn_until_one_has_no_more():
 
         return produce
 
-    produced = list(readahead.read_ahead(every_other(0), every_other(1)))
+    with readahead.readers(every_other(0), every_other(1)) as items:
+        produced = list(items)
 
     assert [number for number, _pid in produced] == list(range(7))
     assert len({pid for _number, pid in produced}) == 2
@@ -94,11 +96,10 @@ def test_a_failure_in_one_of_several_readers_arrives_in_its_turn():
         yield 1
         raise ImportFailed("line 3 is damaged")
 
-    produced = readahead.read_ahead(evens, odds)
-
-    assert [next(produced) for _ in range(3)] == [0, 1, 2]
-    with pytest.raises(ImportFailed, match="line 3 is damaged"):
-        next(produced)
+    with readahead.readers(evens, odds) as produced:
+        assert [next(produced) for _ in range(3)] == [0, 1, 2]
+        with pytest.raises(ImportFailed, match="line 3 is damaged"):
+            next(produced)
     assert multiprocessing.active_children() == []
 
 

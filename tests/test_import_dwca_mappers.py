@@ -25,7 +25,7 @@ IMPORTED = ("catalog_number", "occurrence_id", "scientific_name", "event_date", 
 
 @pytest.fixture
 def producers(monkeypatch) -> list[int]:
-    """How many producers each import's ``read_ahead`` was given."""
+    """How many producers each import's ``readers`` was given."""
     counts: list[int] = []
     real = importer.readers
 

@@ -57,19 +57,13 @@ _ITEM, _DONE, _FAILED = "item", "done", "failed"
 _FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
-def read_ahead(*producers: Callable[[], Iterator[T]]) -> Iterator[T]:
-    """What the producers yield, taken in turn (the first's first item, the second's first,
-    …, the first's second, …) until one has no more; each produces in a reader process of its
-    own, ``DEPTH`` items ahead."""
-    with readers(*producers) as items:
-        yield from items
-
-
 @contextmanager
 def readers(*producers: Callable[[], Iterator[T]]) -> Iterator[Iterator[T]]:
-    """``read_ahead``'s readers started now, before the first item is asked for (a caller
-    may have more to do meanwhile, or hand them what they read: ``SpanFeed``), and stopped on
-    leaving."""
+    """What the producers yield, taken in turn (the first's first item, the second's first,
+    …, the first's second, …) until one has no more; each produces in a reader process of its
+    own, ``DEPTH`` items ahead. The readers start now, before the first item is asked for (a
+    caller may have more to do meanwhile, or hand them what they read: ``SpanFeed``), and are
+    stopped on leaving."""
     if not _FORK:
         yield _in_turn([produce() for produce in producers])
         return
@@ -107,7 +101,7 @@ def _taken_in_turn(
 
 class SpanFeed:
     """What a caller hands the readers after starting them: item *k* to reader *k* mod
-    ``count`` (as ``read_ahead`` takes their output), then an end to each. Unbounded queues, so
+    ``count`` (as ``readers`` takes their output), then an end to each. Unbounded queues, so
     handing never waits for a reader (a reader waits for its turn to be taken, and the caller
     may not take one before it has handed everything). A reader whose parent is gone stops
     waiting (it holds a copy of the queue's writing end, so it would never see the end)."""
