@@ -93,13 +93,17 @@ def import_section(
         print(f"[import] {rows:,} rows: archive, COPY file, bare COPY + indexes, import…")
         archive = loading.make_archive(rows, args.data_dir, institution, code)
         copy_file = loading.make_copy_file(archive, collection.pk)
+        loading.settle(url)
         before = loading.bare_copy(url, copy_file)
         loading.empty_specimens(url)
         if can_import:
+            loading.settle(url)
             run = loading.run_import(archive, f"{institution}:{code}", env, rows)
             print(f"[import] {rows:,} rows: re-import of the same archive…", flush=True)
+            loading.settle(url)
             again = loading.run_import(archive, f"{institution}:{code}", env, rows)
             print(f"[import] {rows:,} rows: bare COPY + indexes again…", flush=True)
+            loading.settle(url)
             bare = (before, loading.bare_copy(url, copy_file))
             results.append(ImportResult(rows, bare, run, again, run.peak_rss_mb))
         else:
