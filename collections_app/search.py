@@ -30,6 +30,8 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.db.models.lookups import Exact
 
+from elvis.statements import exist_each, sql_of
+
 #: Longest stored key; a term is cut the same way, so a very long prefix still matches.
 KEY_LENGTH = 255
 
@@ -180,9 +182,15 @@ def _any_of(queryset: QuerySet, term: str) -> Q:
     An OR of these cannot be read in name order from one index: the database would fetch every
     match of every part and sort them. A term almost always matches one part only, so each part
     is first probed (an indexed ``EXISTS``, stopping at the first row) and only the parts that
-    match are kept: usually one, which stays a single ordered index range.
+    match are kept: usually one, which stays a single ordered index range. The probes are
+    asked together, in one statement (``exist_each``).
     """
-    matching = [part for part in q_candidates(term) if queryset.filter(part.q()).exists()]
+    candidates = q_candidates(term)
+    hits = exist_each(
+        [sql_of(queryset.filter(part.q()).query.exists(), queryset.db) for part in candidates],
+        using=queryset.db,
+    )
+    matching = [part for part, hit in zip(candidates, hits, strict=True) if hit]
     found = q_condition(matching).q()
     return Q(found) if len(matching) == 1 else cast(Q, found)  # an OR, or nothing
 
@@ -228,8 +236,8 @@ def search_specimens(
 
         search_specimens(Specimen.objects.filter(collection__in=chosen), q="carab")[:20]
 
-    With ``q`` set, up to three indexed probes run now (see ``_any_of``); otherwise nothing
-    runs until the queryset is read.
+    With ``q`` set, one statement of up to three indexed probes runs now (see ``_any_of``);
+    otherwise nothing runs until the queryset is read.
     """
     conditions = [
         condition.q()

@@ -4,6 +4,8 @@ Held on both databases: instances with their ``select_related`` objects, flat va
 (text among SQLite's parameters), a value that cannot be placed (it falls back to the ORM),
 ``None`` (``IS NULL``, never bound into ``=``), and shapes compiled apart. The two lookups
 made on every API request use it: the token with its user, the caller's institutions.
+``exist_each`` asks several such queries (compiled, left to the ORM, or finding nothing)
+whether they find a row, in one statement.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from accounts.models import ApiToken
 from accounts.tokens import find_token, issue
 from collections_app.models import Collection, Institution, Membership
 from collections_app.roles import CURRENT_INSTITUTIONS, HANDLES_REQUESTS, institution_ids
-from elvis.statements import CompiledQuery
+from elvis.statements import CompiledQuery, exist_each, sql_of
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +190,44 @@ def test_the_token_and_the_roles_of_every_request_are_found_as_before(people, mu
     )
     assert institution_ids(people[0], HANDLES_REQUESTS) == {museums[0].pk}
     assert institution_ids(people[1], HANDLES_REQUESTS) == set()
+
+
+def _exists(build):
+    """``build``'s queryset as the ``exists()`` query it would ask."""
+
+    def probe(*values, **shape):
+        queryset = build(*values, **shape)
+        asked = queryset.values_list()
+        asked.query = queryset.query.exists()
+        return asked
+
+    return probe
+
+
+def test_several_queries_are_asked_whether_they_find_a_row_in_one_statement(museums):
+    by_code = CompiledQuery(_exists(lambda code: Institution.objects.filter(code=code)))
+    by_text = CompiledQuery(_exists(lambda text: Institution.objects.filter(name__contains=text)))
+    by_code.statement("M0")  # compiled from here on; ``name__contains`` is always the ORM's
+    asked = [
+        by_code.statement("M1"),
+        by_code.statement("M9"),
+        None,  # a query that finds nothing (``EmptyResultSet``)
+        by_text.statement("seum 2"),
+        by_text.statement("100% museum"),
+        sql_of(Institution.objects.filter(pk__in=[]).query, "default"),
+    ]
+
+    with CaptureQueriesContext(connection) as captured:
+        found = exist_each(asked, using="default")
+
+    assert found == [True, False, False, True, False, False]
+    assert len(captured) == 1
+    assert captured[0]["sql"].count("EXISTS") == 4
+    sql, params = by_code.statement("M7")  # the compiled SQL, with this call's value
+    assert sql == asked[1][0] and "M7" in params and "M9" not in params
+
+
+def test_nothing_to_ask_runs_no_statement():
+    with CaptureQueriesContext(connection) as captured:
+        assert exist_each([None, None], using="default") == [False, False]
+    assert len(captured) == 0

@@ -8,7 +8,7 @@ values (``_page``: the filter set's own filters, ``elvis.api.plans``, then the v
 search and the paginator take), and ``CompiledQuery`` compiles it once per shape and runs its
 SQL with each request's values: the filters' values, the search's parameters
 (``Condition.params``) and the cursor's position. The probes of ``q`` (which of its meanings
-match) are compiled the same way.
+match) are compiled the same way, and asked together in one statement.
 
 A request no shape describes (a filter calling a method of its filter set) is not planned
 (``search_of`` answers None) and is built as every list is; so is a value that cannot be
@@ -38,7 +38,7 @@ from collections_app.search import (
 )
 from elvis.api.pagination import page_query
 from elvis.api.plans import FilterPlan, apply_filters, plan_filters
-from elvis.statements import CompiledQuery
+from elvis.statements import CompiledQuery, exist_each
 
 from .filtersets import SearchTermFilter, SpecimenFilterSet
 from .rows import specimen_rows
@@ -91,7 +91,13 @@ def search_of(filterset: BaseFilterSet) -> SpecimenSearch | None:
     conditions = tuple(search_conditions(**{name: v for name, v in given.items() if v}))
     search = SpecimenSearch(filters, conditions, ordering)
     if q:
-        matching = [part for part in q_candidates(q) if _matches(search.with_condition(part))]
+        candidates = q_candidates(q)
+        probes = [search.with_condition(part) for part in candidates]
+        found = exist_each(
+            [_PROBE.statement(*probe.parameters(), **probe.shape()) for probe in probes],
+            using="default",
+        )
+        matching = [part for part, hit in zip(candidates, found, strict=True) if hit]
         search = search.with_condition(q_condition(matching))
     return search
 
@@ -106,8 +112,8 @@ def _searched(values: tuple[Any, ...], filters: tuple, kinds: tuple) -> tuple[Qu
 
 
 def _probe(*values: Any, filters: tuple, kinds: tuple) -> QuerySet:
-    """Whether a search finds any row: the query of the ``exists()`` that ``search_specimens``
-    asks, read as tuples (one row, or none)."""
+    """Whether a search finds any row: the ``exists()`` query that ``search_specimens`` asks
+    of each meaning of ``q``, all in one statement (``exist_each``)."""
     queryset, _ = _searched(values, filters, kinds)
     probe = queryset.values_list()
     probe.query = queryset.query.exists()
@@ -133,10 +139,6 @@ def _page(
 
 _PROBE = CompiledQuery(_probe)
 _PAGE = CompiledQuery(_page)
-
-
-def _matches(search: SpecimenSearch) -> bool:
-    return bool(_PROBE.rows(*search.parameters(), **search.shape()))
 
 
 @lru_cache(maxsize=16)
